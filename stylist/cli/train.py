@@ -1,0 +1,66 @@
+"""``python -m stylist.train +experiment=<name>``: build data, model, callbacks, loggers and trainer
+from the config, fit (resuming with ``ckpt_path=last``), optionally test, and return a metric for sweeps.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import hydra
+import pytorch_lightning as pl
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from stylist.cli import CONFIG_DIR, user_errors_exit
+from stylist.utils import StylistError
+
+log = logging.getLogger("stylist.train")
+
+
+def instantiate_group(group: DictConfig | None) -> list[Any]:
+    """Instantiate every ``_target_`` entry of a config group like ``callbacks`` or ``logger``."""
+    if not group:
+        return []
+    return [instantiate(node) for node in group.values() if isinstance(node, DictConfig) and "_target_" in node]
+
+
+def train_from_config(cfg: DictConfig) -> dict[str, float]:
+    """Fit (and optionally test) the configured model; returns the trainer's final metrics."""
+    pl.seed_everything(cfg.seed, workers=True)
+    datamodule: pl.LightningDataModule = instantiate(cfg.data)
+    model: pl.LightningModule = instantiate(cfg.model)
+    trainer: pl.Trainer = instantiate(
+        cfg.trainer, callbacks=instantiate_group(cfg.get("callbacks")), logger=instantiate_group(cfg.get("logger")) or False
+    )
+    for logger in trainer.loggers:
+        logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+    if cfg.train:
+        ckpt_path = cfg.ckpt_path
+        if ckpt_path == "last" and not _has_last_checkpoint(trainer):
+            raise StylistError(f"ckpt_path=last: no checkpoint to resume in {cfg.paths.output_dir}/train/{cfg.task_name}")
+        trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
+    if cfg.test:
+        trainer.test(model, datamodule=datamodule, ckpt_path=None)
+    metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
+    log.info("final metrics: %s", metrics)
+    return metrics
+
+
+def _has_last_checkpoint(trainer: pl.Trainer) -> bool:
+    from pathlib import Path
+
+    checkpoint = trainer.checkpoint_callback
+    dirpath = getattr(checkpoint, "dirpath", None)
+    return bool(dirpath) and (Path(dirpath) / "last.ckpt").is_file()
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
+@user_errors_exit
+def main(cfg: DictConfig) -> float | None:
+    metrics = train_from_config(cfg)
+    return metrics.get(cfg.optimized_metric) if cfg.optimized_metric else None
+
+
+if __name__ == "__main__":
+    main()

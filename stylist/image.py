@@ -1,0 +1,293 @@
+"""Image I/O and helpers. Public tensors are float RGB ``B x 3 x H x W`` in [0, 1].
+
+* :func:`load_image` reads any common file (grayscale, RGBA, palette, 16-bit, CMYK,
+  EXIF-rotated) or a built-in name, and raises :class:`~stylist.utils.StylistError`
+  with one clear line for anything it cannot use.
+* :func:`save_image` writes atomically (temporary file, then rename).
+* :func:`resize_longest`, :func:`image_grid` and :func:`swirl_texture` are small helpers.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+
+from stylist.utils import StylistError, atomic_write
+
+__all__ = [
+    "KNOWN_IMAGES",
+    "SAMPLE_IMAGES",
+    "data_dirs",
+    "resolve_image",
+    "load_image",
+    "load_mask",
+    "save_image",
+    "to_pil",
+    "resize_longest",
+    "image_grid",
+    "swirl_texture",
+]
+
+MIN_SIDE = 16
+DEFAULT_MAX_SIZE = 4096
+
+#: Reference images found by name in :func:`data_dirs`, with where to get them.
+KNOWN_IMAGES: dict[str, tuple[str, str]] = {
+    "starry_night": (
+        "starry_night.jpg",
+        "https://commons.wikimedia.org/wiki/File:Van_Gogh_-_Starry_Night_-_Google_Art_Project.jpg",
+    ),
+    "the_scream": (
+        "the_scream.jpg",
+        "https://commons.wikimedia.org/wiki/File:Edvard_Munch,_1893,_The_Scream,_oil,_tempera_and_pastel_on_cardboard,_91_x_73_cm,_National_Gallery_of_Norway.jpg",
+    ),
+    "shipwreck": (
+        "shipwreck.jpg",
+        "https://commons.wikimedia.org/wiki/File:Joseph_Mallord_William_Turner_-_The_Shipwreck_-_WGA23158.jpg",
+    ),
+    "tubingen": ("tubingen.jpg", "https://github.com/jcjohnson/neural-style/tree/master/examples/inputs"),
+    "golden_gate": ("golden_gate.jpg", "https://github.com/jcjohnson/neural-style/tree/master/examples/inputs"),
+    "hoovertowernight": (
+        "hoovertowernight.jpg",
+        "https://github.com/jcjohnson/neural-style/tree/master/examples/inputs",
+    ),
+}
+
+#: Photos bundled with scikit-image (always available offline) plus the generated style.
+SAMPLE_IMAGES = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "swirls")
+
+
+def data_dirs() -> list[Path]:
+    """Folders searched for :data:`KNOWN_IMAGES`: ``$STYLIST_DATA``, then ``../shared/data/images``."""
+    dirs = []
+    if os.environ.get("STYLIST_DATA"):
+        dirs.append(Path(os.environ["STYLIST_DATA"]))
+    dirs.append(Path(__file__).resolve().parents[1].parent / "shared" / "data" / "images")
+    return dirs
+
+
+def resolve_image(spec: str | os.PathLike) -> Path | str:
+    """Turn a path, a known image name or a sample name into something :func:`load_image` reads.
+
+    Returns an existing file path, or the sample name (``"astronaut"``, ``"swirls"``...).
+
+    Raises:
+        StylistError: the file does not exist; for a known painting, the message says
+            where to download it.
+    """
+    text = str(spec)
+    path = Path(text).expanduser()
+    if path.is_file():
+        return path
+    if text in SAMPLE_IMAGES:
+        return text
+    if text in KNOWN_IMAGES:
+        filename, source = KNOWN_IMAGES[text]
+        for folder in data_dirs():
+            if (folder / filename).is_file():
+                return folder / filename
+        raise StylistError(
+            f"image '{text}' not found in {', '.join(map(str, data_dirs()))}; it is public domain: "
+            f"download it from {source} and save it as $STYLIST_DATA/{filename}"
+        )
+    if path.exists():
+        raise StylistError(f"not a file: {text}")
+    raise StylistError(
+        f"image not found: {text} (give a file path, a sample name {list(SAMPLE_IMAGES)} "
+        f"or a known image {list(KNOWN_IMAGES)})"
+    )
+
+
+def _sample_array(name: str) -> np.ndarray:
+    if name == "swirls":
+        return swirl_texture(512)
+    import skimage.data
+
+    return getattr(skimage.data, name)()
+
+
+def _pil_to_array(img: Image.Image) -> np.ndarray:
+    """Any PIL mode to float32 ``H x W x 3`` in [0, 1]; alpha is composited on white."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        arr = np.asarray(img, dtype=np.float32)
+        peak = 65535.0 if arr.max() > 255 else 255.0
+        if img.mode == "F" and arr.max() <= 1.0:
+            peak = 1.0
+        grey = np.clip(arr / peak, 0.0, 1.0)
+        return np.repeat(grey[..., None], 3, axis=2)
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, rgba)
+    return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
+
+
+def load_image(
+    spec: str | os.PathLike,
+    size: int | None = None,
+    max_size: int = DEFAULT_MAX_SIZE,
+) -> torch.Tensor:
+    """Load an image as a ``1 x 3 x H x W`` float tensor in [0, 1].
+
+    Args:
+        spec: a file path, a name from :data:`KNOWN_IMAGES` or :data:`SAMPLE_IMAGES`.
+        size: if given, resize so that the longest side is ``size`` pixels.
+        max_size: images whose longest side exceeds this are downscaled to it with a warning.
+
+    Raises:
+        StylistError: missing, unreadable, or smaller than 16 px on a side.
+
+    Example:
+        >>> load_image("astronaut", size=64).shape
+        torch.Size([1, 3, 64, 64])
+    """
+    source = resolve_image(spec)
+    if isinstance(source, str):
+        array = _sample_array(source).astype(np.float32)
+        array = array / 255.0 if array.max() > 1.0 else array
+        if array.ndim == 2:
+            array = np.repeat(array[..., None], 3, axis=2)
+    else:
+        try:
+            with Image.open(source) as img:
+                img = ImageOps.exif_transpose(img)
+                array = _pil_to_array(img)
+        except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:
+            raise StylistError(f"cannot read image {source}: {err}") from None
+    image = torch.from_numpy(np.ascontiguousarray(array)).permute(2, 0, 1)[None].contiguous()
+    height, width = image.shape[-2:]
+    if min(height, width) < MIN_SIDE:
+        raise StylistError(f"image {spec} is {width}x{height} px; at least {MIN_SIDE} px per side is needed")
+    if max(height, width) > max_size:
+        warnings.warn(f"image {spec} is {width}x{height} px; downscaling to {max_size} px on its longest side")
+        image = resize_longest(image, max_size)
+    if size is not None:
+        image = resize_longest(image, size)
+    return image
+
+
+def load_mask(path: str | os.PathLike, size: tuple[int, int] | None = None) -> torch.Tensor:
+    """Load a mask image as ``1 x 1 x H x W`` in [0, 1] (any mode; colour is averaged).
+
+    Args:
+        path: mask file (white = inside).
+        size: ``(H, W)`` the mask must match; a mask with another aspect ratio is an error,
+            one with the same aspect ratio is resized.
+    """
+    mask = load_image(path, max_size=1 << 30).mean(dim=1, keepdim=True)
+    if size is not None and tuple(mask.shape[-2:]) != tuple(size):
+        height, width = mask.shape[-2:]
+        if abs(height / width - size[0] / size[1]) > 0.02:
+            raise StylistError(
+                f"mask {path} is {width}x{height} px but the image is {size[1]}x{size[0]} px "
+                "(aspect ratios differ)"
+            )
+        mask = F.interpolate(mask, size=size, mode="bilinear", align_corners=False).clamp(0, 1)
+    return mask
+
+
+def to_pil(image: torch.Tensor) -> Image.Image:
+    """``1 x 3 x H x W`` (or ``3 x H x W``) tensor in [0, 1] to an 8-bit RGB PIL image."""
+    if image.dim() == 4:
+        if image.shape[0] != 1:
+            raise ValueError(f"expected one image, got a batch of {image.shape[0]}")
+        image = image[0]
+    array = (image.detach().float().clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255.0).round()
+    return Image.fromarray(array.astype(np.uint8))
+
+
+def save_image(image: torch.Tensor | Image.Image, path: str | os.PathLike) -> Path:
+    """Write an image atomically; the format follows the suffix (``.png``, ``.jpg``, ...)."""
+    path = Path(path)
+    pil = image if isinstance(image, Image.Image) else to_pil(image)
+    if path.suffix.lower() not in Image.registered_extensions():
+        raise StylistError(f"unknown image format '{path.suffix}' for output {path}; use .png or .jpg")
+    with atomic_write(path) as tmp:
+        pil.save(tmp, format=Image.registered_extensions()[path.suffix.lower()])
+    return path
+
+
+def resize_longest(image: torch.Tensor, size: int) -> torch.Tensor:
+    """Resize ``B x C x H x W`` so its longest side is ``size`` (antialiased), keeping the aspect ratio."""
+    height, width = image.shape[-2:]
+    scale = size / max(height, width)
+    new_size = (max(1, round(height * scale)), max(1, round(width * scale)))
+    if new_size == (height, width):
+        return image
+    return F.interpolate(image, size=new_size, mode="bilinear", antialias=scale < 1, align_corners=False).clamp(
+        0, 1
+    )
+
+
+def image_grid(
+    rows: Sequence[Sequence[torch.Tensor | Image.Image]],
+    row_labels: Sequence[str] | None = None,
+    col_labels: Sequence[str] | None = None,
+    cell: int = 256,
+    pad: int = 4,
+) -> Image.Image:
+    """Arrange images in a labelled grid (each fitted into a ``cell`` square)."""
+    font = ImageFont.load_default()
+    label_w = 0 if not row_labels else max(8 * len(lab) for lab in row_labels) + 2 * pad
+    label_h = 0 if not col_labels else 16 + pad
+    n_cols = max(len(row) for row in rows)
+    sheet = Image.new(
+        "RGB",
+        (label_w + n_cols * (cell + pad) + pad, label_h + len(rows) * (cell + pad) + pad),
+        "white",
+    )
+    draw = ImageDraw.Draw(sheet)
+    for c, text in enumerate(col_labels or []):
+        draw.text((label_w + pad + c * (cell + pad), pad // 2), text, fill="black", font=font)
+    for r, row in enumerate(rows):
+        top = label_h + pad + r * (cell + pad)
+        if row_labels:
+            draw.text((pad, top + cell // 2), row_labels[r], fill="black", font=font)
+        for c, item in enumerate(row):
+            pil = item if isinstance(item, Image.Image) else to_pil(item)
+            pil = pil.copy()
+            pil.thumbnail((cell, cell))
+            left = label_w + pad + c * (cell + pad)
+            sheet.paste(pil, (left + (cell - pil.width) // 2, top + (cell - pil.height) // 2))
+    return sheet
+
+
+def swirl_texture(size: int = 512, seed: int = 0) -> np.ndarray:
+    """A generated painting-like style image: palette noise smeared along swirling flow lines.
+
+    Built-in so that the demo has a style image on an offline machine. Deterministic for a seed.
+
+    Returns:
+        ``size x size x 3`` float32 array in [0, 1].
+    """
+    generator = torch.Generator().manual_seed(seed)
+    palette = torch.tensor(
+        [[0.05, 0.10, 0.35], [0.10, 0.25, 0.60], [0.25, 0.45, 0.75], [0.95, 0.85, 0.30], [0.90, 0.90, 0.75]]
+    )
+    blobs = torch.randint(0, len(palette), (size // 6, size // 6), generator=generator)
+    image = palette[blobs].permute(2, 0, 1)[None]
+    image = F.interpolate(image, size=(size, size), mode="nearest")
+    ys, xs = torch.meshgrid(torch.linspace(-1, 1, size), torch.linspace(-1, 1, size), indexing="ij")
+    flow_x, flow_y = 0.4 + 0.3 * torch.sin(2 * math.pi * ys), 0.2 * torch.cos(2 * math.pi * xs)
+    for cx, cy in torch.rand(5, 2, generator=generator) * 1.6 - 0.8:
+        dx, dy = xs - cx, ys - cy
+        strength = 2.0 * torch.exp(-(dx**2 + dy**2) / 0.08)
+        flow_x, flow_y = flow_x - dy * strength / 0.3, flow_y + dx * strength / 0.3
+    norm = torch.sqrt(flow_x**2 + flow_y**2).clamp_min(1e-6)
+    step = 3.0 / size  # 1.5 px in grid_sample's [-1, 1] coordinates
+    grid = torch.stack([xs - step * flow_x / norm, ys - step * flow_y / norm], dim=-1)[None]
+    accumulated = image.clone()
+    for _ in range(24):
+        image = F.grid_sample(image, grid, mode="bilinear", padding_mode="reflection", align_corners=True)
+        accumulated = accumulated + image
+    accumulated = accumulated / 25
+    texture = (0.5 + 1.6 * (accumulated - accumulated.mean())).clamp(0, 1)
+    return texture[0].permute(1, 2, 0).numpy().astype(np.float32)
