@@ -61,35 +61,32 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
         raise StylistError(f"output must end in .png or .jpg, got {output}")
 
     method = instantiate(cfg.method)
-    encoder = instantiate(cfg.backbone)
     start = time.perf_counter()
     result = method(
         content,
         styles,
-        encoder=encoder,
         masks=masks,
         style_blend=plain(cfg.style_blend),
         seed=cfg.seed,
         progress=cfg.progress,
-        **_loss_options(cfg.loss),
+        backbone=lambda: instantiate(cfg.backbone),
+        loss=_loss_options(cfg.loss),
     )
     seconds = time.perf_counter() - start
 
     save_image(result.image, output)
-    plot = plot_loss_history(
-        result.history, output.with_name(output.stem + "_loss.png"), title=f"{Path(str(cfg.content)).stem} x style"
-    )
+    title = f"{Path(str(cfg.content)).stem} x {', '.join(Path(str(s)).stem for s in _as_list(cfg.style))}"
+    plot = plot_loss_history(result.history, output.with_name(output.stem + "_loss.png"), title=title)
     settings = OmegaConf.to_container(cfg, resolve=True)
     record = {
         "output": str(output),
         "loss_plot": str(plot),
         "settings": settings,
         "image_size": list(result.image.shape[-2:]),
-        "backbone_weights": result.backbone_weights,
+        **result.info,
         "final_losses": result.final_losses,
         "initial_losses": {k: v[0] for k, v in result.history.items() if v and k != "scale"},
         "seconds_total": seconds,
-        "seconds_per_iteration": result.seconds_per_iteration,
         "iterations": len(result.history.get("total", [])),
         "machine": machine_info(),
         "history": result.history,
@@ -98,7 +95,7 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
         tmp.write_text(json.dumps(record, indent=1))
     if cfg.tensorboard:
         _log_tensorboard(output.parent / "tensorboard", result)
-    log.info("wrote %s (%.1f s, %s VGG16 weights)", output, seconds, result.backbone_weights)
+    log.info("wrote %s (%.1f s)", output, seconds)
     return record
 
 

@@ -1,0 +1,87 @@
+"""Stylisation methods behind one calling convention, for the CLI and the method comparison.
+
+Every entry of :data:`METHODS` is called as::
+
+    fn(content, styles, *, masks=None, style_blend=None, seed=0, progress=True,
+       backbone=None, loss=None, **method_options) -> MethodResult
+
+* ``content``: ``1 x 3 x H x W`` in [0, 1]; ``styles``: a list of ``1 x 3 x h x w`` images
+  (methods with a trained per-style model may take ``styles=None`` and a ``model`` option);
+* ``masks``: optional ``1 x 1 x H x W`` masks, one per style (regional transfer);
+* ``backbone``: a zero-argument factory for the VGG encoder (built only if the method needs it);
+* ``loss``: ``PerceptualLoss`` keyword arguments for methods that optimise a loss.
+
+Adding a method: write ``stylist/<method>.py``, add one adapter line here, a file under
+``conf/method/`` and ``tests/test_<method>.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import torch
+from torch import nn
+
+from stylist.utils import StylistError
+
+__all__ = ["MethodResult", "METHODS", "get_method", "run_gatys"]
+
+
+@dataclass
+class MethodResult:
+    """What every method returns: the image, a per-iteration loss history (may be empty) and facts
+    worth recording (timings, weights used, ...)."""
+
+    image: torch.Tensor
+    history: dict[str, list[float]] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def final_losses(self) -> dict[str, float]:
+        return {key: values[-1] for key, values in self.history.items() if key != "scale" and values}
+
+
+def run_gatys(
+    content: torch.Tensor,
+    styles: Sequence[torch.Tensor],
+    *,
+    masks: Sequence[torch.Tensor] | None = None,
+    style_blend: Sequence[float] | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    backbone: Callable[[], nn.Module] | None = None,
+    loss: Mapping[str, Any] | None = None,
+    **options: Any,
+) -> MethodResult:
+    """Gatys et al.: :func:`stylist.gatys.stylize` with the loss options spread in."""
+    from stylist.gatys import stylize
+
+    if not styles:
+        raise StylistError("gatys needs at least one style image")
+    result = stylize(
+        content,
+        list(styles),
+        masks=masks,
+        style_blend=style_blend,
+        seed=seed,
+        progress=progress,
+        encoder=backbone() if backbone is not None else None,
+        **dict(loss or {}),
+        **options,
+    )
+    return MethodResult(
+        image=result.image,
+        history=result.history,
+        info={"backbone_weights": result.backbone_weights, "seconds_per_iteration": result.seconds_per_iteration},
+    )
+
+
+METHODS: dict[str, Callable[..., MethodResult]] = {"gatys": run_gatys}
+
+
+def get_method(name: str) -> Callable[..., MethodResult]:
+    """Look a method up by name; an unknown name's error lists the valid ones."""
+    if name not in METHODS:
+        raise StylistError(f"unknown method '{name}'; available: {sorted(METHODS)}")
+    return METHODS[name]
