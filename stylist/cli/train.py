@@ -5,6 +5,7 @@ from the config, fit (resuming with ``ckpt_path=last``), optionally test, and re
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import hydra
@@ -27,6 +28,9 @@ def instantiate_group(group: DictConfig | None) -> list[Any]:
 
 def train_from_config(cfg: DictConfig) -> dict[str, float]:
     """Fit (and optionally test) the configured model; returns the trainer's final metrics."""
+    if cfg.get("model") is None or cfg.get("data") is None:
+        experiments = sorted(path.stem for path in (Path(CONFIG_DIR) / "experiment").glob("*.yaml"))
+        raise StylistError(f"choose an experiment: python -m stylist.train +experiment=<name>, one of {experiments}")
     pl.seed_everything(cfg.seed, workers=True)
     datamodule: pl.LightningDataModule = instantiate(cfg.data)
     model: pl.LightningModule = instantiate(cfg.model)
@@ -48,8 +52,6 @@ def train_from_config(cfg: DictConfig) -> dict[str, float]:
 
 
 def _has_last_checkpoint(trainer: pl.Trainer) -> bool:
-    from pathlib import Path
-
     checkpoint = trainer.checkpoint_callback
     dirpath = getattr(checkpoint, "dirpath", None)
     return bool(dirpath) and (Path(dirpath) / "last.ckpt").is_file()
