@@ -232,7 +232,6 @@ def stylize(
     encoder = encoder if encoder is not None else get_backbone("vgg16", weights=weights, pooling=pooling)
     generator = torch.Generator().manual_seed(seed)
     original_content = content
-    styles = [resize_longest(s, max(content.shape[-2:])) for s in styles]
     if preserve_color:
         styles = [_luminance_as_rgb(s, like=content) for s in styles]
         content = _luminance_as_rgb(content)
@@ -251,19 +250,19 @@ def stylize(
     image: torch.Tensor | None = None
     start = time.perf_counter()
     for scale in scales:
-        size = max(16, round(max(content.shape[-2:]) * scale))
-        content_s = resize_longest(content, size)
+        content_s = _rescale(content, scale)
+        styles_s = [_rescale(s, scale) for s in styles]
         loss_fn.set_content(content_s)
         loss_fn.set_style(
-            [resize_longest(s, size) for s in styles],
+            styles_s,
             blend=style_blend,
             masks=None if masks is None else [_resize_mask(m, content_s) for m in masks],
             style_masks=None if style_masks is None else [
-                None if m is None else _resize_mask(m, resize_longest(s, size)) for m, s in zip(style_masks, styles)
+                None if m is None else _resize_mask(m, s) for m, s in zip(style_masks, styles_s)
             ],
         )
         if image is None:
-            start_image = _initial_image(init, content_s, resize_longest(styles[0], size), generator)
+            start_image = _initial_image(init, content_s, styles_s[0], generator)
         else:
             start_image = F.interpolate(image, size=content_s.shape[-2:], mode="bilinear", align_corners=False)
         image = _optimise(
@@ -285,6 +284,10 @@ def stylize(
         seconds_per_iteration=elapsed / max(1, len(history["total"])),
         backbone_weights=getattr(encoder, "weights_name", type(encoder).__name__),
     )
+
+
+def _rescale(image: torch.Tensor, scale: float) -> torch.Tensor:
+    return resize_longest(image, max(16, round(max(image.shape[-2:]) * scale)))
 
 
 def _resize_mask(mask: torch.Tensor, like: torch.Tensor) -> torch.Tensor:

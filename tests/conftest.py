@@ -52,6 +52,8 @@ def compose_config(config_name: str, overrides: list[str], output_dir: Path) -> 
     from hydra.core.hydra_config import HydraConfig
 
     HydraConfig.instance().set_config(cfg)
+    with open_dict(cfg):
+        del cfg["hydra"]  # a task sees its config without the hydra node, as in a real run
     return cfg
 
 

@@ -1,0 +1,95 @@
+"""Gatys speed and memory, as ratios to references timed in the same run.
+
+* per-iteration cost of ``stylist.gatys.stylize`` (L-BFGS, default layers) divided by a bare
+  VGG16 forward + backward to the deepest layer used (relu5_1), at 256 and 512 px
+  (target: <= 1.2);
+* peak resident memory of a 1024 px run (target: < 8 GB), measured in a fresh process.
+
+    python benchmarks/gatys_speed.py [--sizes 256 512] [--memory-size 1024] [--out benchmarks/results/gatys_speed.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from stylist.backbones import get_backbone
+from stylist.gatys import DEFAULT_STYLE_LAYERS, stylize
+from stylist.image import load_image
+from stylist.utils import atomic_write
+
+
+def bare_vgg_seconds(encoder: torch.nn.Module, size: int, repeats: int) -> float:
+    image = torch.rand(1, 3, size, size, requires_grad=True)
+    times = []
+    for _ in range(repeats + 1):
+        start = time.perf_counter()
+        features = encoder(image, ["relu5_1"])
+        features["relu5_1"].sum().backward()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[1:])
+
+
+def gatys_seconds_per_iteration(encoder: torch.nn.Module, size: int, iterations: int) -> float:
+    content, style = load_image("astronaut", size=size), load_image("swirls", size=size)
+    content = torch.nn.functional.interpolate(content, size=(size, size))
+    stylize(content, style, encoder=encoder, iterations=2, progress=False)  # warm-up
+    return stylize(content, style, encoder=encoder, iterations=iterations, progress=False).seconds_per_iteration
+
+
+def peak_memory_gb(size: int, iterations: int) -> float:
+    code = (
+        "import resource, torch; from stylist.gatys import stylize; from stylist.image import load_image;"
+        f"c=torch.nn.functional.interpolate(load_image('astronaut', size={size}), size=({size},{size}));"
+        f"stylize(c, load_image('swirls', size={size}), iterations={iterations}, progress=False);"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return int(out.strip().splitlines()[-1]) / 1024**2
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
+    parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument("--memory-size", type=int, default=1024)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/gatys_speed.json"))
+    args = parser.parse_args()
+
+    encoder = get_backbone("vgg16")
+    rows = []
+    for size in args.sizes:
+        vgg = bare_vgg_seconds(encoder, size, repeats=5)
+        gatys = gatys_seconds_per_iteration(encoder, size, args.iterations)
+        rows.append({"size": size, "vgg_fwd_bwd_s": vgg, "gatys_iteration_s": gatys, "ratio": gatys / vgg})
+    memory = peak_memory_gb(args.memory_size, iterations=10)
+    result = {
+        "rows": rows,
+        "style_layers": list(DEFAULT_STYLE_LAYERS),
+        "peak_rss_gb": {str(args.memory_size): memory},
+        "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}",
+        "date": time.strftime("%Y-%m-%d"),
+        "backbone_weights": encoder.weights_name,
+        "max_rss_self_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2,
+    }
+    with atomic_write(args.out) as tmp:
+        tmp.write_text(json.dumps(result, indent=1))
+    print("| size | bare VGG16 fwd+bwd to relu5_1 (s) | Gatys iteration (s) | ratio (target <= 1.2) |")
+    print("|---|---|---|---|")
+    for row in rows:
+        print(f"| {row['size']} | {row['vgg_fwd_bwd_s']:.3f} | {row['gatys_iteration_s']:.3f} | {row['ratio']:.2f} |")
+    print(f"\npeak RSS of a {args.memory_size} px run: {memory:.2f} GB (target < 8 GB)")
+    print(f"{result['machine']}, {result['date']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+import json
+
+import pytest
+import torch
+import yaml
+
+from stylist.cli.sweep import assemble_sweep, main
+from stylist.image import save_image
+from stylist.utils import StylistError
+
+
+def _fake_job(sweep, num, overrides, total):
+    job = sweep / str(num)
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
+    save_image(torch.full((1, 3, 20, 20), num / 10), job / "stylized.png")
+    record = {"output": str(job / "stylized.png"), "final_losses": {"total": total}, "seconds_total": 1.0}
+    (job / "stylized.json").write_text(json.dumps(record))
+
+
+def test_sheet_rows_and_columns_follow_swept_keys(tmp_path):
+    for num, (w, layer) in enumerate([(a, b) for a in ("0.1", "1") for b in ("[relu2_2]", "[relu4_2]", "[relu5_2]")]):
+        _fake_job(tmp_path, num, ["size=32", f"loss.content_weight={w}", f"loss.content_layers={layer}"], num + 1.0)
+    sheet, table = assemble_sweep(tmp_path, cell=20)
+    lines = table.read_text().splitlines()
+    assert lines[0].startswith("job,loss.content_weight,loss.content_layers,final_total")
+    assert len(lines) == 7
+    from PIL import Image
+
+    image = Image.open(sheet)
+    assert image.width > 3 * 20 and image.height > 2 * 20 and image.height < 3 * 20 + 60
+
+
+def test_empty_sweep_is_an_error(tmp_path):
+    with pytest.raises(StylistError, match="no finished"):
+        assemble_sweep(tmp_path)
+    assert main([str(tmp_path)]) == 2
