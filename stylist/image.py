@@ -272,7 +272,7 @@ def swirl_texture(size: int = 512, seed: int = 0) -> np.ndarray:
     palette = torch.tensor(
         [[0.05, 0.10, 0.35], [0.10, 0.25, 0.60], [0.25, 0.45, 0.75], [0.95, 0.85, 0.30], [0.90, 0.90, 0.75]]
     )
-    blobs = torch.randint(0, len(palette), (size // 6, size // 6), generator=generator)
+    blobs = torch.randint(0, len(palette), (size // 12, size // 12), generator=generator)
     image = palette[blobs].permute(2, 0, 1)[None]
     image = F.interpolate(image, size=(size, size), mode="nearest")
     ys, xs = torch.meshgrid(torch.linspace(-1, 1, size), torch.linspace(-1, 1, size), indexing="ij")
@@ -282,7 +282,7 @@ def swirl_texture(size: int = 512, seed: int = 0) -> np.ndarray:
         strength = 2.0 * torch.exp(-(dx**2 + dy**2) / 0.08)
         flow_x, flow_y = flow_x - dy * strength / 0.3, flow_y + dx * strength / 0.3
     norm = torch.sqrt(flow_x**2 + flow_y**2).clamp_min(1e-6)
-    step = 3.0 / size  # 1.5 px in grid_sample's [-1, 1] coordinates
+    step = 6.0 / size  # 3 px in grid_sample's [-1, 1] coordinates
     grid = torch.stack([xs - step * flow_x / norm, ys - step * flow_y / norm], dim=-1)[None]
     accumulated = image.clone()
     for _ in range(24):

@@ -96,3 +96,8 @@ def test_multirun_sweep_writes_contact_sheet_and_csv(tmp_path):
     sheet = Image.open(sweep_dirs[0] / "contact_sheet.png")
     assert sheet.width > 2 * 32 and sheet.height > 2 * 32
     assert (REPO_ROOT / "conf").is_dir()
+
+
+def test_tensorboard_logging_is_optional(compose_cfg, tmp_path):
+    stylize_from_config(compose_cfg("stylize", TINY + ["tensorboard=true"]))
+    assert list((tmp_path / "tensorboard").glob("events.out.tfevents.*"))
