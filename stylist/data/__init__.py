@@ -1,0 +1,1 @@
+"""Datasets and data modules shared by the trained methods."""

@@ -1,0 +1,1 @@
+"""Universal style transfer via feature transforms (Li et al. 2017)."""

@@ -1,0 +1,115 @@
+"""Decoders that invert the VGG16 encoder at ``relu{k}_1`` (k = 1..4), as in Li et al. (2017).
+
+Each decoder mirrors the encoder's convolutions from ``conv{k}_1`` back to the image: every conv
+``c_in -> c_out`` becomes a reflection-padded 3x3 conv ``c_out -> c_in`` followed by a ReLU, and
+every max-pool becomes a nearest-neighbour 2x upsampling; the last conv (to RGB) has no ReLU.
+
+Example:
+    >>> dec = WCTDecoder(2)
+    >>> dec(torch.rand(1, 128, 8, 8)).shape
+    torch.Size([1, 3, 16, 16])
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import torch
+from torch import nn
+
+from stylist.utils import StylistError, atomic_write
+
+__all__ = ["LEVELS", "level_layer", "WCTDecoder", "WCTDecoders", "save_decoders", "load_decoders"]
+
+#: The encoder layers the decoders invert, coarse (4) to fine (1).
+LEVELS = (1, 2, 3, 4)
+#: VGG16 up to conv4_1: conv channel pairs, "pool" between blocks.
+_ENCODER_PLAN: tuple[tuple[int, int] | str, ...] = (
+    (3, 64), (64, 64), "pool",
+    (64, 128), (128, 128), "pool",
+    (128, 256), (256, 256), (256, 256), "pool",
+    (256, 512),
+)  # fmt: skip
+_FIRST_CONV_OF_LEVEL = {1: 0, 2: 3, 3: 6, 4: 10}
+
+
+def level_layer(level: int) -> str:
+    """The encoder layer a level's decoder inverts: ``relu{level}_1``."""
+    if level not in LEVELS:
+        raise StylistError(f"WCT level must be one of {LEVELS}, not {level}")
+    return f"relu{level}_1"
+
+
+class WCTDecoder(nn.Module):
+    """Mirror of VGG16 from ``relu{level}_1`` back to RGB.
+
+    Input ``B x C x h x w`` features (C = 64, 128, 256, 512 for levels 1-4); output
+    ``B x 3 x (h 2^(level-1)) x (w 2^(level-1))``, unclamped (about [0, 1]).
+
+    The features are first multiplied by the buffer ``input_scale`` (1 / their RMS on the first
+    training batch, see :meth:`calibrate`), so that one learning rate suits every level although
+    the encoder works on the 0-255 scale. Deviation from the paper, which has no such scale.
+    """
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        level_layer(level)
+        self.level = level
+        plan = list(reversed(_ENCODER_PLAN[: _FIRST_CONV_OF_LEVEL[level] + 1]))
+        layers: list[nn.Module] = []
+        for index, step in enumerate(plan):
+            if step == "pool":
+                layers.append(nn.Upsample(scale_factor=2, mode="nearest"))
+                continue
+            c_in, c_out = step
+            layers += [nn.ReflectionPad2d(1), nn.Conv2d(c_out, c_in, 3)]
+            if index < len(plan) - 1:
+                layers.append(nn.ReLU())
+        self.net = nn.Sequential(*layers)
+        self.register_buffer("input_scale", torch.tensor(0.0))
+
+    @torch.no_grad()
+    def calibrate(self, features: torch.Tensor) -> None:
+        """Set ``input_scale`` to ``1 / RMS(features)`` if not yet set (a loaded decoder keeps its own)."""
+        if float(self.input_scale) == 0.0:
+            self.input_scale.fill_(float(features.pow(2).mean().sqrt().clamp_min(1e-8).reciprocal()))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        scale = self.input_scale if float(self.input_scale) > 0 else features.new_tensor(1.0)
+        return self.net(features * scale)
+
+
+class WCTDecoders(nn.ModuleDict):
+    """One :class:`WCTDecoder` per level, keyed ``"relu{k}_1"``."""
+
+    def __init__(self, levels: Sequence[int] = LEVELS) -> None:
+        super().__init__({level_layer(level): WCTDecoder(level) for level in levels})
+
+    @property
+    def layers(self) -> list[str]:
+        """The inverted layers, fine to coarse (``relu1_1`` first)."""
+        return list(self.keys())
+
+
+def save_decoders(decoders: WCTDecoders, path: str | os.PathLike, half: bool = False) -> Path:
+    """Write the decoders' state dict atomically (``half``: as float16 to halve the file)."""
+    state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in decoders.state_dict().items()}
+    with atomic_write(path) as tmp:
+        torch.save(state, tmp)
+    return Path(path)
+
+
+def load_decoders(path: str | os.PathLike, meta: Mapping[str, Any] | None = None) -> WCTDecoders:
+    """Build decoders from a saved state dict (float16 files are cast back to float32); eval mode.
+
+    ``meta`` is the shipped model's metadata (the :data:`stylist.weights.LOADERS` signature); unused.
+    """
+    if not Path(path).is_file():
+        raise StylistError(f"WCT decoder weights not found: {path}")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    levels = sorted({int(key.split("_")[0][len("relu"):]) for key in state})
+    decoders = WCTDecoders(levels)
+    decoders.load_state_dict({k: v.float() for k, v in state.items()})
+    return decoders.eval().requires_grad_(False)

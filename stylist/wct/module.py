@@ -1,0 +1,103 @@
+"""LightningModule that trains the WCT decoders to invert the frozen VGG16 encoder.
+
+For each level ``k`` with encoder features ``F_k = E_k(x)`` and reconstruction ``y = D_k(F_k)``:
+
+    L_k = mean((y - x)^2) + lambda * mean((E_k(y) - F_k)^2) / mean(F_k^2)
+
+(pixel reconstruction plus a feature loss, Li et al. 2017, Eq. 1; the feature term is divided by
+the mean squared target feature so that one ``lambda`` suits every level on the Caffe 0-255 scale).
+The loss trained is ``sum_k L_k``. Logs ``train/loss``, ``train/pixel_relu{k}_1``,
+``train/feature_relu{k}_1``, the same under ``val/`` and a reconstruction grid per validation.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import pytorch_lightning as pl
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from stylist.wct.decoder import LEVELS, WCTDecoders
+
+__all__ = ["WCTDecoderModule", "reconstruction_losses"]
+
+
+def reconstruction_losses(
+    encoder: nn.Module, decoders: WCTDecoders, images: torch.Tensor, feature_weight: float = 1.0
+) -> dict[str, torch.Tensor]:
+    """``{"pixel_<layer>", "feature_<layer>", "loss"}`` for a batch ``B x 3 x H x W`` (H, W multiples of 8).
+
+    Uncalibrated decoders (see :meth:`~stylist.wct.decoder.WCTDecoder.calibrate`) are calibrated on this batch."""
+    with torch.no_grad():
+        targets = encoder(images, decoders.layers)
+    terms: dict[str, torch.Tensor] = {}
+    total = images.new_zeros(())
+    for layer, decoder in decoders.items():
+        decoder.calibrate(targets[layer])
+        output = decoder(targets[layer])
+        pixel = F.mse_loss(output, images)
+        feature = F.mse_loss(encoder(output, [layer])[layer], targets[layer]) / targets[layer].pow(2).mean().clamp_min(1e-8)
+        terms[f"pixel_{layer}"], terms[f"feature_{layer}"] = pixel, feature
+        total = total + pixel + feature_weight * feature
+    terms["loss"] = total
+    return terms
+
+
+class WCTDecoderModule(pl.LightningModule):
+    """Trains :class:`~stylist.wct.decoder.WCTDecoders` against a frozen encoder.
+
+    Args:
+        encoder: the frozen VGG16 (``stylist.backbones.get_backbone``).
+        levels: which ``relu{k}_1`` decoders to train.
+        feature_weight: ``lambda`` above.
+        optimizer: a partial optimiser (``torch.optim.Adam`` with ``lr``) bound to the decoders here.
+        scheduler: optional partial LR scheduler, stepped every step.
+    """
+
+    def __init__(
+        self,
+        encoder: nn.Module,
+        levels: Sequence[int] = LEVELS,
+        feature_weight: float = 1.0,
+        optimizer: Callable[..., torch.optim.Optimizer] | None = None,
+        scheduler: Callable[..., Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(ignore=["encoder", "optimizer", "scheduler"])
+        self.encoder = encoder.requires_grad_(False).eval()
+        self.decoders = WCTDecoders(levels)
+        self.feature_weight = feature_weight
+        self.optimizer_factory = optimizer or (lambda params: torch.optim.Adam(params, lr=1e-3))
+        self.scheduler_factory = scheduler
+
+    def training_step(self, batch: torch.Tensor, batch_idx: int) -> torch.Tensor:
+        terms = reconstruction_losses(self.encoder, self.decoders, batch, self.feature_weight)
+        self.log_dict({f"train/{k}": v for k, v in terms.items() if k != "loss"}, batch_size=len(batch))
+        self.log("train/loss", terms["loss"], prog_bar=True, batch_size=len(batch))
+        return terms["loss"]
+
+    def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
+        terms = reconstruction_losses(self.encoder, self.decoders, batch, self.feature_weight)
+        self.log_dict({f"val/{k}": v for k, v in terms.items()}, batch_size=len(batch))
+        if batch_idx == 0:
+            self._log_grid(batch[:4])
+
+    def _log_grid(self, images: torch.Tensor) -> None:
+        """Rows: input, then each level's reconstruction (fine to coarse)."""
+        import torchvision
+
+        with torch.no_grad():
+            features = self.encoder(images, self.decoders.layers)
+            rows = [images] + [self.decoders[layer](features[layer]).clamp(0, 1) for layer in self.decoders.layers]
+        grid = torchvision.utils.make_grid(torch.cat(rows), nrow=len(images))
+        for logger in self.loggers:
+            if hasattr(logger.experiment, "add_image"):
+                logger.experiment.add_image("val/reconstructions", grid, self.global_step)
+
+    def configure_optimizers(self) -> Any:
+        optimizer = self.optimizer_factory(self.decoders.parameters())
+        if self.scheduler_factory is None:
+            return optimizer
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": self.scheduler_factory(optimizer), "interval": "step"}}
