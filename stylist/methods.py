@@ -25,7 +25,7 @@ from torch import nn
 
 from stylist.utils import StylistError
 
-__all__ = ["MethodResult", "METHODS", "get_method", "run_gatys"]
+__all__ = ["MethodResult", "METHODS", "get_method", "run_gatys", "run_wct"]
 
 
 @dataclass
@@ -77,7 +77,40 @@ def run_gatys(
     )
 
 
-METHODS: dict[str, Callable[..., MethodResult]] = {"gatys": run_gatys}
+def run_wct(
+    content: torch.Tensor,
+    styles: Sequence[torch.Tensor],
+    *,
+    masks: Sequence[torch.Tensor] | None = None,
+    style_blend: Sequence[float] | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    backbone: Callable[[], nn.Module] | None = None,
+    loss: Mapping[str, Any] | None = None,
+    decoders: str = "wct_vgg16_decoders",
+    **options: Any,
+) -> MethodResult:
+    """Universal style transfer (:func:`stylist.wct.stylize`): ``decoders`` is a shipped name or a
+    ``.pt`` path; the encoder is the one the decoders were trained with (``backbone`` and ``loss`` are
+    not used: a mismatched encoder would break the decoders). ``options``: alpha, levels, eps."""
+    from pathlib import Path
+
+    from stylist.backbones import get_backbone
+    from stylist.wct import load_decoders, load_shipped, stylize
+
+    if not styles:
+        raise StylistError("wct needs at least one style image")
+    if Path(decoders).suffix == ".pt":
+        decoder_modules, encoder = load_decoders(decoders), get_backbone("vgg16", weights="hed")
+    else:
+        decoder_modules, encoder = load_shipped(decoders)
+    image = stylize(
+        content, list(styles), masks=masks, style_blend=style_blend, decoders=decoder_modules, encoder=encoder, **options
+    )
+    return MethodResult(image=image, info={"backbone_weights": encoder.weights_name, "decoders": decoders})
+
+
+METHODS: dict[str, Callable[..., MethodResult]] = {"gatys": run_gatys, "wct": run_wct}
 
 
 def get_method(name: str) -> Callable[..., MethodResult]:

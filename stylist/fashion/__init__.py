@@ -22,7 +22,7 @@ from stylist.fashion.core import (
     restyle,
     transfer_color,
 )
-from stylist.fashion.methods import gatys_stylise, johnson_stylise
+from stylist.fashion.methods import gatys_stylise, johnson_stylise, wct_stylise
 
 __all__ = [
     "CLASS_NAMES",
@@ -39,5 +39,6 @@ __all__ = [
     "restyle",
     "transfer_color",
     "gatys_stylise",
+    "wct_stylise",
     "johnson_stylise",
 ]

@@ -11,7 +11,7 @@ import torch
 
 from stylist.fashion.core import Stylise
 
-__all__ = ["johnson_stylise", "gatys_stylise"]
+__all__ = ["johnson_stylise", "gatys_stylise", "wct_stylise"]
 
 
 def johnson_stylise(tile_size: int | None = None) -> Stylise:
@@ -51,5 +51,25 @@ def gatys_stylise(
         return stylize(
             photo, style_image, masks=[region], iterations=iterations, encoder=encoder[0], **options
         ).image
+
+    return stylise
+
+
+def wct_stylise(alpha: float = 0.8, style_size: int | None = None, decoders: str = "wct_vgg16_decoders") -> Stylise:
+    """Universal style transfer with masked WCT: the chosen parts' features take the statistics of
+    ``style`` (an image path or known name), every other feature is left untouched, and the
+    compositing keeps the pixels outside the parts exactly. ``alpha``: style strength at every
+    level; ``decoders``: a shipped decoder set. Decoders and encoder are loaded once."""
+    from stylist.image import load_image
+    from stylist.wct import load_shipped, stylize_regions
+
+    loaded: list[Any] = []
+
+    def stylise(photo: torch.Tensor, style: str, masks: list[torch.Tensor]) -> torch.Tensor:
+        if not loaded:
+            loaded.extend(load_shipped(decoders))
+        style_image = load_image(style, size=style_size or max(photo.shape[-2:]))
+        region = torch.stack(masks).amax(dim=0)
+        return stylize_regions(photo, [style_image], [region], alpha=alpha, decoders=loaded[0], encoder=loaded[1])
 
     return stylise

@@ -1,1 +1,120 @@
-"""Universal style transfer via feature transforms (Li et al. 2017)."""
+"""Universal style transfer via feature transforms (Li et al. 2017): any style image, no per-style
+training. The content goes through the encoder and the whitening-colouring transform
+(:mod:`stylist.wct.transforms`) at ``relu4_1`` and is decoded, then again at ``relu3_1``,
+``relu2_1`` and ``relu1_1`` (coarse to fine), each level with its own trained decoder
+(:mod:`stylist.wct.decoder`, shipped as ``wct_vgg16_decoders``).
+
+Example:
+    >>> from stylist.image import load_image
+    >>> out = stylize(load_image("astronaut", size=256), [load_image("starry_night", size=256)])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from stylist.utils import StylistError
+from stylist.wct.decoder import LEVELS, WCTDecoder, WCTDecoders, level_layer, load_decoders, save_decoders
+from stylist.wct.transforms import DEFAULT_EPS, masked_wct, wct
+
+__all__ = [
+    "SHIPPED_DECODERS",
+    "stylize",
+    "stylize_regions",
+    "load_shipped",
+    "WCTDecoder",
+    "WCTDecoders",
+    "load_decoders",
+    "save_decoders",
+    "wct",
+    "masked_wct",
+]
+
+#: Name of the shipped decoders in :mod:`stylist.weights`.
+SHIPPED_DECODERS = "wct_vgg16_decoders"
+
+
+def load_shipped(name: str = SHIPPED_DECODERS) -> tuple[WCTDecoders, nn.Module]:
+    """Shipped decoders and the VGG16 encoder they were trained to invert (its weights are recorded
+    in the metadata as ``backbone_weights``, so ``auto`` never picks a mismatched encoder)."""
+    from stylist.backbones import get_backbone
+    from stylist.weights import load_model, metadata
+
+    decoders = load_model(name)
+    return decoders, get_backbone("vgg16", weights=metadata(name).get("backbone_weights", "hed"))
+
+
+@torch.no_grad()
+def stylize(
+    content: torch.Tensor,
+    styles: torch.Tensor | Sequence[torch.Tensor],
+    *,
+    alpha: float = 0.6,
+    style_blend: Sequence[float] | None = None,
+    masks: Sequence[torch.Tensor] | None = None,
+    decoders: WCTDecoders | None = None,
+    encoder: nn.Module | None = None,
+    levels: Sequence[int] = (4, 3, 2, 1),
+    eps: float = DEFAULT_EPS,
+) -> torch.Tensor:
+    """Multi-level WCT, coarse to fine.
+
+    Args:
+        content: ``1 x 3 x H x W`` in [0, 1].
+        styles: one ``1 x 3 x h x w`` image or a list (interpolated with ``style_blend``, or one per mask).
+        alpha: content/style trade-off at every level (0: the decoders' reconstruction of the content).
+        style_blend: weights of several styles (without masks).
+        masks: ``1 x 1 x H x W`` masks, one per style: each region takes its style's statistics,
+            features outside every region are left untouched (they are only re-decoded).
+        decoders, encoder: default to the shipped decoders and their encoder (see :func:`load_shipped`).
+        levels: the levels to run, in order.
+        eps: covariance regulariser of the transforms.
+
+    Returns:
+        ``1 x 3 x H x W`` in [0, 1].
+    """
+    styles = [styles] if isinstance(styles, torch.Tensor) else list(styles)
+    if masks is not None and style_blend is not None:
+        raise StylistError("give either masks (one style per region) or style_blend, not both")
+    if decoders is None or encoder is None:
+        shipped_decoders, shipped_encoder = load_shipped()
+        decoders, encoder = decoders or shipped_decoders, encoder or shipped_encoder
+    missing = [level for level in levels if level_layer(level) not in decoders]
+    if missing:
+        raise StylistError(f"no decoder for level(s) {missing}; available: {decoders.layers}")
+    height, width = content.shape[-2:]
+    pad = (0, -width % 8, 0, -height % 8)  # the decoders' upsampling needs sides divisible by 8
+    image = F.pad(content, pad, mode="replicate")
+    if masks is not None:
+        masks = [F.pad(F.interpolate(m.float(), size=(height, width), mode="nearest"), pad) for m in masks]
+    for level in levels:
+        layer = level_layer(level)
+        content_features = encoder(image, [layer])[layer]
+        style_features = [encoder(style, [layer])[layer] for style in styles]
+        if masks is not None:
+            transformed = masked_wct(content_features, style_features, masks, alpha=alpha, eps=eps)
+        else:
+            transformed = wct(content_features, style_features, alpha=alpha, style_blend=style_blend, eps=eps)
+        image = decoders[layer](transformed).clamp(0, 1)
+    return image[..., :height, :width]
+
+
+def stylize_regions(
+    photo: torch.Tensor,
+    styles: Sequence[torch.Tensor],
+    masks: Sequence[torch.Tensor],
+    *,
+    alpha: float = 1.0,
+    decoders: WCTDecoders | None = None,
+    encoder: nn.Module | None = None,
+) -> torch.Tensor:
+    """Arbitrary-style transfer inside regions (e.g. garments): :func:`stylize` with one style per
+    ``1 x 1 x H x W`` mask. Outside the masks the result is the decoders' reconstruction of the
+    photo; paste it back with :func:`stylist.fashion.core.composite` to keep those pixels exactly."""
+    if len(styles) != len(masks):
+        raise StylistError(f"{len(masks)} masks for {len(styles)} styles: give one mask per style")
+    return stylize(photo, list(styles), alpha=alpha, masks=list(masks), decoders=decoders, encoder=encoder)
