@@ -25,7 +25,7 @@ from torch import nn
 
 from stylist.utils import StylistError
 
-__all__ = ["MethodResult", "METHODS", "get_method", "run_gatys", "run_wct"]
+__all__ = ["MethodResult", "METHODS", "get_method", "run_gatys", "run_wct", "run_photo"]
 
 
 @dataclass
@@ -110,7 +110,54 @@ def run_wct(
     return MethodResult(image=image, info={"backbone_weights": encoder.weights_name, "decoders": decoders})
 
 
-METHODS: dict[str, Callable[..., MethodResult]] = {"gatys": run_gatys, "wct": run_wct}
+def run_photo(
+    content: torch.Tensor,
+    styles: Sequence[torch.Tensor],
+    *,
+    masks: Sequence[torch.Tensor] | None = None,
+    style_blend: Sequence[float] | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    backbone: Callable[[], nn.Module] | None = None,
+    loss: Mapping[str, Any] | None = None,
+    style_masks: Sequence[str] | None = None,
+    segment: bool = False,
+    **options: Any,
+) -> MethodResult:
+    """Deep Photo Style Transfer (:func:`stylist.photo.stylize`). Regions: ``masks`` (one per style)
+    with optional ``style_masks`` files (one per style), or ``segment=True`` to pair the classes the
+    shipped segmenter finds in both images (:func:`stylist.photo.segment_pairs`). ``loss`` is not
+    used (the method has its own weights in ``options``)."""
+    from stylist.image import load_mask
+    from stylist.photo import segment_pairs, stylize
+
+    if not styles:
+        raise StylistError("photo needs at least one style image")
+    if style_blend is not None:
+        raise StylistError("photo does not blend styles; give one style, or one per mask")
+    styles = list(styles)
+    loaded_style_masks = None
+    if style_masks is not None:
+        if masks is None or len(style_masks) != len(styles):
+            raise StylistError("style_masks need masks, one of each per style")
+        loaded_style_masks = [load_mask(path, size=tuple(s.shape[-2:])) for path, s in zip(style_masks, styles)]
+    if segment:
+        if masks is not None or len(styles) != 1:
+            raise StylistError("segment=true takes one style image and no masks")
+        masks, loaded_style_masks = segment_pairs(content, styles[0])
+        styles = styles * len(masks)
+    encoder = backbone() if backbone is not None else None
+    result = stylize(
+        content, styles, masks=masks, style_masks=loaded_style_masks, encoder=encoder, progress=progress, **options
+    )
+    return MethodResult(
+        image=result.image,
+        history=result.history,
+        info={"backbone_weights": result.backbone_weights, "seconds_per_iteration": result.seconds_per_iteration},
+    )
+
+
+METHODS: dict[str, Callable[..., MethodResult]] = {"gatys": run_gatys, "wct": run_wct, "photo": run_photo}
 
 
 def get_method(name: str) -> Callable[..., MethodResult]:
