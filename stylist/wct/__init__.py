@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from typing import Sequence
 
 import torch
@@ -38,9 +39,11 @@ __all__ = [
 SHIPPED_DECODERS = "wct_vgg16_decoders"
 
 
+@functools.lru_cache(maxsize=2)
 def load_shipped(name: str = SHIPPED_DECODERS) -> tuple[WCTDecoders, nn.Module]:
     """Shipped decoders and the VGG16 encoder they were trained to invert (its weights are recorded
-    in the metadata as ``backbone_weights``, so ``auto`` never picks a mismatched encoder)."""
+    in the metadata as ``backbone_weights``, so ``auto`` never picks a mismatched encoder). Cached:
+    both are frozen, so callers share them."""
     from stylist.backbones import get_backbone
     from stylist.weights import load_model, metadata
 
