@@ -68,6 +68,10 @@ class WCTDecoder(nn.Module):
             if index < len(plan) - 1:
                 layers.append(nn.ReLU())
         self.net = nn.Sequential(*layers)
+        for module in self.net:
+            if isinstance(module, nn.Conv2d):  # He init: PyTorch's default shrinks activations in deep stacks
+                nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+                nn.init.zeros_(module.bias)
         self.register_buffer("input_scale", torch.tensor(0.0))
 
     @torch.no_grad()
