@@ -116,6 +116,7 @@ def compare_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
     encoder = get_backbone("vgg16", weights=cfg.metrics_weights)
     methods = list(plain(cfg.methods))
     rows: list[dict[str, Any]] = []
+    start_all = time.perf_counter()
     for size in plain(cfg.sizes):
         runners = _runners(cfg, size)
         grid_rows, labels = [], []
@@ -146,7 +147,7 @@ def compare_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
                 labels.append(f"{Path(content_name).stem[:10]} x {style_name[:8]}")
         grid = image_grid(grid_rows, row_labels=labels, col_labels=["content", "style", *methods], cell=cfg.grid_cell)
         save_image(grid, out / f"grid_{size}.png")
-    _write_tables(cfg, rows, methods, out)
+    _write_tables(cfg, rows, methods, out, time.perf_counter() - start_all)
     return rows
 
 
@@ -155,7 +156,7 @@ def _mean(values: list[Any]) -> float | str:
     return float(np.mean(numbers)) if numbers else NA
 
 
-def _write_tables(cfg: DictConfig, rows: list[dict[str, Any]], methods: list[str], out: Path) -> None:
+def _write_tables(cfg: DictConfig, rows: list[dict[str, Any]], methods: list[str], out: Path, seconds: float) -> None:
     fields = ["method", "size", "content", "style", "seconds", "style_distance", "content_distance", "ssim"]
     with atomic_write(out / "runs.csv") as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
@@ -182,7 +183,8 @@ def _write_tables(cfg: DictConfig, rows: list[dict[str, Any]], methods: list[str
     lines = [
         f"Means over {len(plain(cfg.contents))} contents x {len(plain(cfg.styles))} styles "
         f"(n/a cells excluded). Machine: {machine['processor']}, torch threads {machine['torch_threads']}, "
-        f"{machine['date']}. training_s: wall time recorded in the shipped model's metadata (0: no training).",
+        f"{machine['date']}; whole run {seconds / 60:.1f} min. training_s: wall time recorded in the shipped "
+        "model's metadata (0: no training); seconds: inference wall time per image.",
         "",
         "| " + " | ".join(columns) + " |",
         "|" + "---|" * len(columns),

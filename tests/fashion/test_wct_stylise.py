@@ -1,0 +1,26 @@
+"""fashion + WCT: the masked transform restyles the chosen part and restyle keeps the rest exactly."""
+
+import pytest
+import torch
+
+import stylist.wct
+from stylist.fashion import part_index, restyle, wct_stylise
+from stylist.wct import WCTDecoders
+
+
+@pytest.fixture
+def random_wct(monkeypatch, random_encoder):
+    torch.manual_seed(0)
+    decoders = WCTDecoders().eval()
+    monkeypatch.setattr(stylist.wct, "load_shipped", lambda name: (decoders, random_encoder))
+
+
+def test_wct_restyles_only_the_part(random_wct):
+    class_map = torch.zeros(48, 40, dtype=torch.long)
+    class_map[8:32, 8:32] = part_index("top")
+    photo = torch.rand(1, 3, 48, 40, generator=torch.Generator().manual_seed(1))
+    result = restyle(photo, class_map, {"top": "swirls"}, wct_stylise(alpha=1.0, style_size=48), feather=2)
+    outside = result.mask[0, 0] == 0
+    assert torch.equal(result.image[..., outside], photo[..., outside])
+    inside = class_map == part_index("top")
+    assert (result.image[..., inside] - photo[..., inside]).abs().mean() > 0.01
