@@ -24,8 +24,9 @@ from stylist.wct.decoder import LEVELS, WCTDecoders, save_decoders
 __all__ = ["export", "main"]
 
 
-def _scalars(run_dir: Path) -> tuple[dict[str, list[tuple[int, float]]], bytes | None]:
-    """All scalar series and the last reconstruction grid (PNG bytes) of the run's TensorBoard log."""
+def _scalars(run_dir: Path, max_step: int) -> tuple[dict[str, list[tuple[int, float]]], bytes | None]:
+    """All scalar series and the last reconstruction grid (PNG bytes) up to ``max_step`` of the run's
+    TensorBoard log."""
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     series: dict[str, list[tuple[int, float]]] = {}
@@ -36,7 +37,8 @@ def _scalars(run_dir: Path) -> tuple[dict[str, list[tuple[int, float]]], bytes |
         for tag in events.Tags()["scalars"]:
             series.setdefault(tag, []).extend((e.step, e.value) for e in events.Scalars(tag))
         if "val/reconstructions" in events.Tags()["images"]:
-            grid = events.Images("val/reconstructions")[-1].encoded_image_string
+            grids = [e for e in events.Images("val/reconstructions") if e.step <= max_step]
+            grid = grids[-1].encoded_image_string if grids else grid
     return series, grid
 
 
@@ -52,8 +54,13 @@ def export(run_dir: Path, name: str, half: bool, command: str) -> Path:
     decoders.load_state_dict(state)
     config = yaml.safe_load((run_dir / ".hydra" / "config.yaml").read_text())
     timer = checkpoint["callbacks"].get("Timer", {}).get("time_elapsed", {})
-    series, grid = _scalars(run_dir)
-    final = {tag: round(values[-1][1], 5) for tag, values in sorted(series.items()) if tag.startswith(("train/", "val/"))}
+    step = int(checkpoint["global_step"])
+    series, grid = _scalars(run_dir, step)
+    final = {  # the last logged values up to the checkpoint's step (a run may log past its last checkpoint)
+        tag: round([v for s, v in values if s < step][-1], 5)
+        for tag, values in sorted(series.items())
+        if tag.startswith(("train/", "val/")) and any(s < step for s, _ in values)
+    }
     weights_dir = REPO_ROOT / "stylist" / "weights"
     pt_path = save_decoders(decoders, weights_dir / f"{name}.pt", half=half)
     meta = {
@@ -62,7 +69,7 @@ def export(run_dir: Path, name: str, half: bool, command: str) -> Path:
         "backbone_weights": config["backbone"]["weights"] if config["backbone"]["weights"] != "auto" else "hed",
         "levels": levels,
         "dtype": "float16" if half else "float32",
-        "steps": int(checkpoint["global_step"]),
+        "steps": step,
         "train_seconds": round(float(timer.get("train", 0.0)) + float(timer.get("validate", 0.0)), 1),
         "final_metrics": final,
         "data": config["data"],
