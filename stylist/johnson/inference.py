@@ -9,14 +9,16 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import torch
 import torch.nn.functional as F
 
+from stylist.image import resize_longest
 from stylist.johnson.model import TransformerNet
 from stylist.utils import StylistError
 
@@ -84,6 +86,43 @@ def _run_padded(model: torch.nn.Module, image: torch.Tensor) -> torch.Tensor:
     return model(image)[..., :height, :width]
 
 
+#: Tiled inference normalises every tile with instance-norm statistics of the whole image seen at
+#: most this large (longest side, px), so tiles agree with each other and with untiled output.
+STATS_SIZE = 1024
+
+
+@contextlib.contextmanager
+def _shared_instance_norm(model: torch.nn.Module, reference: torch.Tensor) -> Iterator[None]:
+    """Within the context, each ``InstanceNorm2d`` of ``model`` uses the per-channel mean and
+    variance its input had when ``model`` ran on ``reference`` (instead of each input's own)."""
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.InstanceNorm2d)]
+    stats: dict[torch.nn.Module, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def record(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
+        x = inputs[0]
+        stats[module] = (x.mean(dim=(2, 3), keepdim=True), x.var(dim=(2, 3), keepdim=True, unbiased=False))
+
+    def apply(module: torch.nn.InstanceNorm2d, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> torch.Tensor:
+        mean, var = stats[module]
+        out = (inputs[0] - mean) / torch.sqrt(var + module.eps)
+        if module.affine:
+            out = out * module.weight[None, :, None, None] + module.bias[None, :, None, None]
+        return out
+
+    handles = [m.register_forward_pre_hook(record) for m in norms]
+    try:
+        _run_padded(model, reference)
+    finally:
+        for handle in handles:
+            handle.remove()
+    handles = [m.register_forward_hook(apply) for m in norms]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
 def _ramp(length: int, overlap: int, at_start: bool, at_end: bool) -> torch.Tensor:
     """1-D blending weights: linear ramps over ``overlap`` px on sides that border another tile."""
     weight = torch.ones(length)
@@ -112,8 +151,10 @@ def stylize_image(
         model: a :class:`TransformerNet` (or a scripted/exported equivalent taking multiples of 4).
         image: ``1 x 3 x H x W`` in [0, 1].
         tile_size: if set and the image is larger, run ``tile_size`` squares overlapping by
-            ``overlap`` px and blend them with linear ramps (bounded memory for huge photos;
-            instance normalisation sees each tile's own statistics, the ramps hide the seams).
+            ``overlap`` px and blend them with linear ramps (bounded memory for huge photos).
+            Every instance norm uses the statistics of the whole image (seen at most
+            :data:`STATS_SIZE` px large), so the tiles agree; a scripted model without
+            ``InstanceNorm2d`` modules normalises each tile on its own.
         overlap: overlap between tiles, px.
 
     Returns:
@@ -136,12 +177,22 @@ def stylize_image(
         output = torch.zeros_like(image)
         total = image.new_zeros(1, 1, height, width)
         rows, cols = _starts(height, tile_h, overlap), _starts(width, tile_w, overlap)
-        for top in rows:
-            wy = _ramp(tile_h, overlap, top == 0, top == rows[-1]).to(image)
-            for left in cols:
-                wx = _ramp(tile_w, overlap, left == 0, left == cols[-1]).to(image)
-                weight = (wy[:, None] * wx[None, :])[None, None]
-                tile = _run_padded(model, image[..., top : top + tile_h, left : left + tile_w])
-                output[..., top : top + tile_h, left : left + tile_w] += tile * weight
-                total[..., top : top + tile_h, left : left + tile_w] += weight
+        reference = resize_longest(image, STATS_SIZE) if max(height, width) > STATS_SIZE else image
+        with _shared_instance_norm(model, reference):
+            _blend_tiles(model, image, output, total, rows, cols, tile_h, tile_w, overlap)
         return (output / total).clamp(0, 1)
+
+
+def _blend_tiles(
+    model: torch.nn.Module, image: torch.Tensor, output: torch.Tensor, total: torch.Tensor,
+    rows: list[int], cols: list[int], tile_h: int, tile_w: int, overlap: int,
+) -> None:
+    """Accumulate ramp-weighted tile outputs into ``output`` and the weights into ``total``."""
+    for top in rows:
+        wy = _ramp(tile_h, overlap, top == 0, top == rows[-1]).to(image)
+        for left in cols:
+            wx = _ramp(tile_w, overlap, left == 0, left == cols[-1]).to(image)
+            weight = (wy[:, None] * wx[None, :])[None, None]
+            tile = _run_padded(model, image[..., top : top + tile_h, left : left + tile_w])
+            output[..., top : top + tile_h, left : left + tile_w] += tile * weight
+            total[..., top : top + tile_h, left : left + tile_w] += weight
