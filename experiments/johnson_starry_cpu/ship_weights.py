@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import platform
 import statistics
 from pathlib import Path
@@ -28,6 +29,7 @@ def main() -> None:
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--name", required=True)
     parser.add_argument("--command", required=True)
+    parser.add_argument("--wall-minutes", type=float, required=True, help="training wall time (from the run's log)")
     parser.add_argument("--machine", default="2-core Xeon (AMX) CPU shared with other jobs, 1 torch thread")
     args = parser.parse_args()
 
@@ -36,8 +38,6 @@ def main() -> None:
     config = yaml.safe_load((args.run_dir / ".hydra" / "config.yaml").read_text())
     curves = read_curves(args.run_dir)
     last = {k: statistics.mean(v[-20:]) for k, v in curves.items() if v}
-    events = sorted(args.run_dir.rglob("events.out.tfevents.*"))
-    wall_minutes = (events[-1].stat().st_mtime - events[0].stat().st_ctime) / 60 if events else None
     meta = {
         "kind": "johnson",
         "style": config["model"]["style"],
@@ -49,7 +49,7 @@ def main() -> None:
         "data": {k: config["data"][k] for k in ("root", "patterns", "samples", "exclude", "size", "batch_size")},
         "config": {k: config[k] for k in ("model", "data", "loss", "trainer")},
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "wall_minutes": None if wall_minutes is None else round(wall_minutes, 1),
+        "wall_minutes": args.wall_minutes,
         "command": args.command,
         "machine": f"{args.machine}; {platform.machine()}, torch {torch.__version__}",
         "weights_dtype": "float16 (loaded as float32)",
@@ -57,7 +57,7 @@ def main() -> None:
     with atomic_write(WEIGHTS_DIR / f"{args.name}.pt") as tmp:
         torch.save(state, tmp)
     with atomic_write(WEIGHTS_DIR / f"{args.name}.yaml") as tmp:
-        tmp.write_text(yaml.safe_dump(meta, sort_keys=False))
+        tmp.write_text(yaml.safe_dump(json.loads(json.dumps(meta)), sort_keys=False))  # no YAML anchors
     print(WEIGHTS_DIR / f"{args.name}.pt", f"{(WEIGHTS_DIR / f'{args.name}.pt').stat().st_size / 1e6:.2f} MB")
 
 

@@ -21,9 +21,10 @@ def test_tiled_matches_untiled_away_from_tile_borders():
     whole = stylize_image(net, image)
     tiled = stylize_image(net, image, tile_size=128, overlap=32)
     assert tiled.shape == whole.shape
-    # Instance normalisation sees each tile's own statistics, so agreement is close, not exact.
+    # Tiles share the whole image's instance-norm statistics; what differs is the padding at tile edges,
+    # which the overlap blending hides: away from the image border nearly every pixel agrees.
     inner = (tiled - whole)[..., 16:-16, 16:-16].abs()
-    assert inner.mean() < 0.03, inner.mean()
+    assert inner.mean() < 0.005 and (inner > 0.02).float().mean() < 0.02, (inner.mean(), inner.max())
     # and the blend leaves no step at the tile seams: neighbouring columns differ as elsewhere
     column_steps = tiled.diff(dim=-1).abs().mean(dim=(0, 1, 2))
     assert column_steps.max() < 4 * column_steps.median() + 0.02
@@ -59,3 +60,20 @@ def test_shipped_starry_night_loads_by_name_and_carries_the_style(hed_encoder):
     with torch.no_grad():
         before, after = loss(content).style.item(), loss(stylized).style.item()
     assert after < 0.25 * before, (before, after)
+
+
+def test_stylize_command_runs_the_shipped_model(compose_cfg, tmp_path):
+    from stylist.cli.stylize import stylize_from_config
+
+    cfg = compose_cfg("stylize", ["method=johnson", "model=starry_night", "size=64", f"output={tmp_path}/out.png"])
+    record = stylize_from_config(cfg)
+    assert load_image(record["output"]).shape == (1, 3, 64, 64)
+    assert record["seconds_inference"] > 0
+
+
+def test_johnson_method_without_a_model_says_how_to_choose_one(compose_cfg, tmp_path):
+    from stylist.cli.stylize import stylize_from_config
+
+    cfg = compose_cfg("stylize", ["method=johnson", "size=32", f"output={tmp_path}/out.png"])
+    with pytest.raises(StylistError, match="model=starry_night"):
+        stylize_from_config(cfg)

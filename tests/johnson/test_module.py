@@ -1,6 +1,7 @@
 import functools
 
 import pytorch_lightning as pl
+from pytorch_lightning.callbacks import ModelCheckpoint
 import torch
 
 from stylist.johnson import ContentImageDataModule, JohnsonModule, TransformerNet
@@ -12,11 +13,11 @@ LOSS = functools.partial(
 )
 
 
-def _module(encoder, seed=0):
+def _module(encoder, seed=0, lr=1e-2):
     torch.manual_seed(seed)
     return JohnsonModule(
         TransformerNet(width=8, blocks=1), LOSS, encoder, style="swirls", style_size=48,
-        optimizer=functools.partial(torch.optim.Adam, lr=1e-2),
+        optimizer=functools.partial(torch.optim.Adam, lr=lr),
     )
 
 
@@ -26,12 +27,13 @@ def _data(folder, batch_size=2):
 
 
 def _trainer(tmp_path, **kwargs):
-    return pl.Trainer(accelerator="cpu", logger=False, enable_checkpointing=False, enable_progress_bar=False,
+    kwargs.setdefault("enable_checkpointing", False)
+    return pl.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False,
                       enable_model_summary=False, limit_val_batches=0, default_root_dir=tmp_path, **kwargs)
 
 
 def test_loss_decreases_over_a_few_steps(hed_encoder, tiny_folder):
-    module = _module(hed_encoder)
+    module = _module(hed_encoder, lr=1e-3)
     datamodule = _data(tiny_folder, batch_size=6)
     datamodule.setup("fit")
     batch = next(iter(datamodule.train_dataloader()))
@@ -52,17 +54,18 @@ def test_resume_from_checkpoint_equals_an_uninterrupted_run(random_encoder, tiny
     _trainer(tmp_path, max_steps=6).fit(straight, datamodule=_data(tiny_folder))
 
     pl.seed_everything(0)
-    first = _module(random_encoder)
-    trainer = _trainer(tmp_path, max_steps=3)  # 3 batches per epoch: stops at an epoch boundary
-    trainer.fit(first, datamodule=_data(tiny_folder))
-    checkpoint = tmp_path / "interrupted.ckpt"
-    trainer.save_checkpoint(checkpoint)
+    checkpoints = ModelCheckpoint(dirpath=tmp_path / "ckpt", every_n_train_steps=3, save_top_k=-1)
+    # "interrupted" after 3 steps (the end of the first epoch: 6 images, batch 2)
+    _trainer(tmp_path, max_steps=3, enable_checkpointing=True, callbacks=[checkpoints]).fit(
+        _module(random_encoder), datamodule=_data(tiny_folder)
+    )
+    (checkpoint,) = (tmp_path / "ckpt").iterdir()
     assert not any(k.startswith("loss.encoder.") for k in torch.load(checkpoint, weights_only=False)["state_dict"])
 
     resumed = _module(random_encoder, seed=123)  # different init: everything must come from the checkpoint
     _trainer(tmp_path, max_steps=6).fit(resumed, datamodule=_data(tiny_folder), ckpt_path=checkpoint)
     for (name, a), b in zip(straight.net.state_dict().items(), resumed.net.state_dict().values()):
-        assert torch.allclose(a, b, atol=1e-6), name
+        assert torch.equal(a, b), name
 
 
 def test_validation_logs_a_grid_of_stylised_images(random_encoder, tiny_folder, tmp_path):
