@@ -29,21 +29,32 @@ from stylist.utils import atomic_write
 
 
 def bare_vgg_seconds(encoder: torch.nn.Module, size: int, repeats: int) -> float:
+    """Median time of a forward to relu5_1 and a backward to the input."""
     image = torch.rand(1, 3, size, size, requires_grad=True)
     times = []
-    for _ in range(repeats + 1):
+    for _ in range(repeats):
         start = time.perf_counter()
         features = encoder(image, ["relu5_1"])
         features["relu5_1"].sum().backward()
         times.append(time.perf_counter() - start)
-    return statistics.median(times[1:])
+    return statistics.median(times)
 
 
 def gatys_seconds_per_iteration(encoder: torch.nn.Module, size: int, iterations: int) -> float:
     content, style = load_image("astronaut", size=size), load_image("swirls", size=size)
     content = torch.nn.functional.interpolate(content, size=(size, size))
-    stylize(content, style, encoder=encoder, iterations=2, progress=False)  # warm-up
     return stylize(content, style, encoder=encoder, iterations=iterations, progress=False).seconds_per_iteration
+
+
+def interleaved(encoder: torch.nn.Module, size: int, iterations: int, rounds: int) -> tuple[float, float]:
+    """Median bare-VGG and Gatys-iteration times over alternating rounds, so that load from other
+    processes hits both measurements alike."""
+    bare_vgg_seconds(encoder, size, repeats=1)  # warm-up
+    vgg, gatys = [], []
+    for _ in range(rounds):
+        vgg.append(bare_vgg_seconds(encoder, size, repeats=3))
+        gatys.append(gatys_seconds_per_iteration(encoder, size, iterations))
+    return statistics.median(vgg), statistics.median(gatys)
 
 
 def peak_memory_gb(size: int, iterations: int) -> float:
@@ -60,16 +71,18 @@ def peak_memory_gb(size: int, iterations: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
-    parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument("--iterations", type=int, default=10, help="Gatys iterations per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads(), help="torch threads")
     parser.add_argument("--memory-size", type=int, default=1024)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/gatys_speed.json"))
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
 
     encoder = get_backbone("vgg16")
     rows = []
     for size in args.sizes:
-        vgg = bare_vgg_seconds(encoder, size, repeats=5)
-        gatys = gatys_seconds_per_iteration(encoder, size, args.iterations)
+        vgg, gatys = interleaved(encoder, size, args.iterations, args.rounds)
         rows.append({"size": size, "vgg_fwd_bwd_s": vgg, "gatys_iteration_s": gatys, "ratio": gatys / vgg})
     memory = peak_memory_gb(args.memory_size, iterations=10)
     result = {

@@ -24,7 +24,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -65,12 +65,33 @@ def gram_matrix(features: torch.Tensor, guide: torch.Tensor | None = None) -> to
     batch, channels, height, width = features.shape
     flat = features.reshape(batch, channels, height * width)
     if guide is None:
-        return flat @ flat.transpose(1, 2) / (channels * height * width)
-    weight = resize_guide(guide, (height, width)).reshape(guide.shape[0], 1, height * width)
+        return _WeightedGram.apply(flat, None) / (channels * height * width)
+    weight = resize_guide(guide.to(flat.dtype), (height, width)).reshape(guide.shape[0], 1, height * width)
     area = weight.sum(dim=2, keepdim=True)
     if bool((area <= 0).any()):
         raise StylistError("a style guide (mask) is empty at this layer's resolution")
-    return (flat * weight) @ flat.transpose(1, 2) / (channels * area)
+    return _WeightedGram.apply(flat, weight) / (channels * area)
+
+
+class _WeightedGram(torch.autograd.Function):
+    """``G = (F * w) F^T`` with the symmetric backward ``dF = ((dG + dG^T) F) * w``: one matrix
+    product instead of autograd's two products, a transpose and an add (Gram terms are a quarter
+    of a Gatys iteration otherwise). ``w`` (``B x 1 x N``, or None for all ones) gets no gradient."""
+
+    @staticmethod
+    def forward(ctx: Any, flat: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
+        ctx.save_for_backward(flat, weight)
+        return torch.matmul(flat if weight is None else flat * weight, flat.transpose(1, 2))
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        flat, weight = ctx.saved_tensors
+        grad_flat = torch.matmul(grad + grad.transpose(1, 2), flat)
+        if weight is not None:
+            grad_flat = grad_flat * weight
+        if grad_flat.shape[0] != flat.shape[0]:  # one feature map, several guides
+            grad_flat = grad_flat.sum(dim=0, keepdim=True)
+        return grad_flat, None
 
 
 def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -25,7 +25,7 @@ from torch import nn
 
 from stylist.utils import StylistError
 
-__all__ = ["MethodResult", "METHODS", "get_method", "run_gatys", "run_wct", "run_photo"]
+__all__ = ["MethodResult", "METHODS", "get_method", "run_gatys", "run_johnson", "run_wct", "run_photo"]
 
 
 @dataclass
@@ -75,6 +75,30 @@ def run_gatys(
         history=result.history,
         info={"backbone_weights": result.backbone_weights, "seconds_per_iteration": result.seconds_per_iteration},
     )
+
+
+def run_johnson(
+    content: torch.Tensor,
+    styles: Sequence[torch.Tensor] | None = None,
+    *,
+    model: nn.Module | str | None = None,
+    tile_size: int | None = None,
+    overlap: int = 32,
+    **ignored: Any,
+) -> MethodResult:
+    """Johnson et al.: one pass of a trained :class:`~stylist.johnson.TransformerNet` (a module, a
+    shipped name or a checkpoint path); the style is the model's, so ``styles`` and the loss options
+    are ignored."""
+    import time
+
+    from stylist.johnson import load_transformer, stylize_image
+
+    if model is None:
+        raise StylistError("method=johnson needs a trained model: model=starry_night (or method.model=<file.ckpt>)")
+    net = load_transformer(model) if isinstance(model, str) else model
+    start = time.perf_counter()
+    image = stylize_image(net, content, tile_size=tile_size, overlap=overlap)
+    return MethodResult(image=image, info={"seconds_inference": time.perf_counter() - start})
 
 
 def run_wct(
@@ -157,7 +181,12 @@ def run_photo(
     )
 
 
-METHODS: dict[str, Callable[..., MethodResult]] = {"gatys": run_gatys, "wct": run_wct, "photo": run_photo}
+METHODS: dict[str, Callable[..., MethodResult]] = {
+    "gatys": run_gatys,
+    "johnson": run_johnson,
+    "wct": run_wct,
+    "photo": run_photo,
+}
 
 
 def get_method(name: str) -> Callable[..., MethodResult]:

@@ -38,6 +38,22 @@ def test_guided_gram_with_full_mask_equals_plain_and_ignores_outside():
     assert torch.allclose(gram_matrix(features, mask), gram_matrix(features[..., :, :3]), atol=1e-6)
 
 
+@pytest.mark.parametrize("guided", [False, True])
+def test_gram_backward_matches_finite_differences(guided):
+    features = torch.rand(2, 3, 4, 5, dtype=torch.float64, requires_grad=True)
+    guide = torch.rand(2, 1, 4, 5, dtype=torch.float64) if guided else None
+    assert torch.autograd.gradcheck(lambda f: gram_matrix(f, guide), (features,))
+
+
+def test_one_feature_map_with_several_guides():
+    features = torch.rand(1, 3, 4, 4, dtype=torch.float64, requires_grad=True)
+    guides = torch.rand(2, 1, 4, 4, dtype=torch.float64)
+    grams = gram_matrix(features, guides)
+    assert grams.shape == (2, 3, 3)
+    assert torch.allclose(grams[1], gram_matrix(features, guides[1:])[0])
+    assert torch.autograd.gradcheck(lambda f: gram_matrix(f, guides), (features,))
+
+
 def test_guided_gram_empty_mask_is_an_error():
     with pytest.raises(StylistError, match="empty"):
         gram_matrix(torch.randn(1, 2, 4, 4), torch.zeros(1, 1, 4, 4))

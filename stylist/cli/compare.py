@@ -48,15 +48,17 @@ def measure(encoder: torch.nn.Module, image: torch.Tensor, content: torch.Tensor
 
 
 def training_seconds(model_name: str | None) -> float | None:
-    """Training wall time recorded in a shipped model's metadata (``train_seconds``), if any."""
+    """Training wall time recorded in a shipped model's metadata (``train_seconds`` or
+    ``wall_minutes``), if any."""
     if not model_name:
         return None
     from stylist.weights import available
 
     meta = available().get(model_name) or {}
-    for key in ("train_seconds", "training_seconds", "seconds"):
-        if isinstance(meta.get(key), (int, float)):
-            return float(meta[key])
+    if isinstance(meta.get("train_seconds"), (int, float)):
+        return float(meta["train_seconds"])
+    if isinstance(meta.get("wall_minutes"), (int, float)):
+        return 60.0 * float(meta["wall_minutes"])
     return None
 
 

@@ -1,0 +1,198 @@
+"""Using a trained :class:`TransformerNet`: load it by shipped name or checkpoint path, stylise
+any size (padded to a multiple of 4 and cropped back), optionally in overlapping tiles.
+
+Example:
+    >>> from stylist.image import load_image
+    >>> net = load_transformer("starry_night")            # doctest: +SKIP
+    >>> out = stylize_image(net, load_image("chelsea"))   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import torch
+import torch.nn.functional as F
+
+from stylist.image import resize_longest
+from stylist.johnson.model import TransformerNet
+from stylist.utils import StylistError
+
+__all__ = ["load_transformer", "load_shipped", "transformer_from_state_dict", "stylize_image"]
+
+
+def transformer_from_state_dict(state: Mapping[str, torch.Tensor]) -> TransformerNet:
+    """Build a float32 :class:`TransformerNet` in eval mode, its width and depth read from the
+    weights' shapes (so any checkpoint loads without its config)."""
+    state = {  # a Lightning checkpoint prefixes the network's own "net." with the module's "net."
+        (k[4:] if k.startswith("net.net.") else k): v.float() for k, v in state.items() if not k.startswith("loss.")
+    }
+    try:
+        width = state["net.0.1.weight"].shape[0]
+    except KeyError:
+        raise StylistError("not TransformerNet weights (no 'net.0.1.weight')") from None
+    blocks = len({m[1] for k in state if (m := re.match(r"net\.(\d+)\.body\.", k))})
+    net = TransformerNet(width=width, blocks=blocks)
+    net.load_state_dict(state)
+    return net.eval()
+
+
+def load_shipped(path: Path, meta: Mapping[str, Any]) -> TransformerNet:
+    """``LOADERS["johnson"]``: a shipped ``<name>.pt`` state dict (fp16 or fp32)."""
+    return transformer_from_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+
+
+def load_transformer(name_or_path: str | os.PathLike) -> TransformerNet:
+    """A trained :class:`TransformerNet` in eval mode, float32 on CPU.
+
+    Args:
+        name_or_path: a shipped model name (``"starry_night"``, see :func:`stylist.weights.available`),
+            a Lightning checkpoint (``.ckpt`` from ``python -m stylist.train``) or a state-dict ``.pt``.
+
+    Raises:
+        StylistError: unknown name, missing file, or not TransformerNet weights.
+    """
+    from stylist import weights
+
+    text = str(name_or_path)
+    if text in weights.available():
+        model = weights.load_model(text)
+        if not isinstance(model, TransformerNet):
+            raise StylistError(f"shipped model '{text}' is not a Johnson TransformerNet")
+        return model
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise StylistError(
+            f"no shipped model or file '{text}'; shipped: {sorted(weights.available()) or 'none'}"
+        )
+    checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    state = checkpoint.get("state_dict", checkpoint) if isinstance(checkpoint, dict) else None
+    if not isinstance(state, Mapping):
+        raise StylistError(f"{path} holds no state dict")
+    return transformer_from_state_dict(state)
+
+
+def _run_padded(model: torch.nn.Module, image: torch.Tensor) -> torch.Tensor:
+    """Pad ``image`` to multiples of 4 (reflect, replicate when too small), run, crop back."""
+    height, width = image.shape[-2:]
+    pad_h, pad_w = -height % 4, -width % 4
+    if pad_h or pad_w:
+        mode = "reflect" if pad_h < height and pad_w < width else "replicate"
+        image = F.pad(image, (0, pad_w, 0, pad_h), mode=mode)
+    return model(image)[..., :height, :width]
+
+
+#: Tiled inference normalises every tile with instance-norm statistics of the whole image seen at
+#: most this large (longest side, px), so tiles agree with each other and with untiled output.
+STATS_SIZE = 1024
+
+
+@contextlib.contextmanager
+def _shared_instance_norm(model: torch.nn.Module, reference: torch.Tensor) -> Iterator[None]:
+    """Within the context, each ``InstanceNorm2d`` of ``model`` uses the per-channel mean and
+    variance its input had when ``model`` ran on ``reference`` (instead of each input's own)."""
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.InstanceNorm2d)]
+    stats: dict[torch.nn.Module, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def record(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
+        x = inputs[0]
+        stats[module] = (x.mean(dim=(2, 3), keepdim=True), x.var(dim=(2, 3), keepdim=True, unbiased=False))
+
+    def apply(module: torch.nn.InstanceNorm2d, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> torch.Tensor:
+        mean, var = stats[module]
+        out = (inputs[0] - mean) / torch.sqrt(var + module.eps)
+        if module.affine:
+            out = out * module.weight[None, :, None, None] + module.bias[None, :, None, None]
+        return out
+
+    handles = [m.register_forward_pre_hook(record) for m in norms]
+    try:
+        _run_padded(model, reference)
+    finally:
+        for handle in handles:
+            handle.remove()
+    handles = [m.register_forward_hook(apply) for m in norms]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def _ramp(length: int, overlap: int, at_start: bool, at_end: bool) -> torch.Tensor:
+    """1-D blending weights: linear ramps over ``overlap`` px on sides that border another tile."""
+    weight = torch.ones(length)
+    ramp = torch.linspace(0, 1, overlap + 2)[1:-1]
+    if overlap and not at_start:
+        weight[:overlap] = ramp
+    if overlap and not at_end:
+        weight[-overlap:] = torch.minimum(weight[-overlap:], ramp.flip(0))
+    return weight
+
+
+def _starts(length: int, tile: int, overlap: int) -> list[int]:
+    if length <= tile:
+        return [0]
+    step = tile - overlap
+    starts = list(range(0, length - tile, step)) + [length - tile]
+    return sorted(set(starts))
+
+
+def stylize_image(
+    model: torch.nn.Module, image: torch.Tensor, tile_size: int | None = None, overlap: int = 32
+) -> torch.Tensor:
+    """Stylise an image of any size under ``torch.inference_mode()``.
+
+    Args:
+        model: a :class:`TransformerNet` (or a scripted/exported equivalent taking multiples of 4).
+        image: ``1 x 3 x H x W`` in [0, 1].
+        tile_size: if set and the image is larger, run ``tile_size`` squares overlapping by
+            ``overlap`` px and blend them with linear ramps (bounded memory for huge photos).
+            Every instance norm uses the statistics of the whole image (seen at most
+            :data:`STATS_SIZE` px large), so the tiles agree; a scripted model without
+            ``InstanceNorm2d`` modules normalises each tile on its own.
+        overlap: overlap between tiles, px.
+
+    Returns:
+        ``1 x 3 x H x W`` in [0, 1], on the image's device.
+
+    Example:
+        >>> net = TransformerNet(width=4, blocks=1).eval()
+        >>> stylize_image(net, torch.rand(1, 3, 37, 50)).shape
+        torch.Size([1, 3, 37, 50])
+    """
+    if image.dim() != 4 or image.shape[:2] != (1, 3):
+        raise StylistError(f"image must be 1 x 3 x H x W, got {tuple(image.shape)}")
+    height, width = image.shape[-2:]
+    with torch.inference_mode():
+        if tile_size is None or (height <= tile_size and width <= tile_size):
+            return _run_padded(model, image).clamp(0, 1)
+        if not 0 <= overlap < tile_size // 2:
+            raise StylistError(f"overlap must be in [0, tile_size/2), got {overlap} for tile_size {tile_size}")
+        tile_h, tile_w = min(tile_size, height), min(tile_size, width)
+        output = torch.zeros_like(image)
+        total = image.new_zeros(1, 1, height, width)
+        rows, cols = _starts(height, tile_h, overlap), _starts(width, tile_w, overlap)
+        reference = resize_longest(image, STATS_SIZE) if max(height, width) > STATS_SIZE else image
+        with _shared_instance_norm(model, reference):
+            _blend_tiles(model, image, output, total, rows, cols, tile_h, tile_w, overlap)
+        return (output / total).clamp(0, 1)
+
+
+def _blend_tiles(
+    model: torch.nn.Module, image: torch.Tensor, output: torch.Tensor, total: torch.Tensor,
+    rows: list[int], cols: list[int], tile_h: int, tile_w: int, overlap: int,
+) -> None:
+    """Accumulate ramp-weighted tile outputs into ``output`` and the weights into ``total``."""
+    for top in rows:
+        wy = _ramp(tile_h, overlap, top == 0, top == rows[-1]).to(image)
+        for left in cols:
+            wx = _ramp(tile_w, overlap, left == 0, left == cols[-1]).to(image)
+            weight = (wy[:, None] * wx[None, :])[None, None]
+            tile = _run_padded(model, image[..., top : top + tile_h, left : left + tile_w])
+            output[..., top : top + tile_h, left : left + tile_w] += tile * weight
+            total[..., top : top + tile_h, left : left + tile_w] += weight

@@ -1,0 +1,28 @@
+"""``fast_dev_run`` of every Johnson experiment config, with data pointed at a tiny folder."""
+
+from pathlib import Path
+
+import pytest
+
+from stylist.cli import CONFIG_DIR
+from stylist.cli.train import train_from_config
+
+EXPERIMENTS = sorted(p.stem for p in (Path(CONFIG_DIR) / "experiment").glob("johnson_*.yaml"))
+TINY = [
+    "trainer.accelerator=cpu", "trainer.precision=32-true", "trainer.fast_dev_run=true",
+    "backbone.weights=random", "model.style=swirls", "model.style_size=64",
+    "model.net.width=4", "model.net.blocks=1",
+    "data.patterns=[*.png]", "data.samples=[]", "data.size=32", "data.batch_size=2", "data.num_workers=0",
+    "data.val_images=[chelsea]", "data.val_size=32",
+]
+
+
+def test_every_johnson_experiment_is_found():
+    assert {"johnson_starry", "johnson_seed", "johnson_starry_cpu"} <= set(EXPERIMENTS)
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_fast_dev_run(compose_cfg, tiny_folder, experiment):
+    cfg = compose_cfg("train", [f"+experiment={experiment}", f"data.root={tiny_folder}", *TINY])
+    metrics = train_from_config(cfg)
+    assert metrics["train/total"] > 0

@@ -1,0 +1,82 @@
+import functools
+
+import pytorch_lightning as pl
+from pytorch_lightning.callbacks import ModelCheckpoint
+import torch
+
+from stylist.johnson import ContentImageDataModule, JohnsonModule, TransformerNet
+from stylist.losses import PerceptualLoss
+
+LOSS = functools.partial(
+    PerceptualLoss, content_layers=["relu2_2"], style_layers=["relu1_2", "relu2_2", "relu3_3"],
+    content_weight=1.0, style_weight=100.0, tv_weight=1.0,
+)
+
+
+def _module(encoder, seed=0, lr=1e-2):
+    torch.manual_seed(seed)
+    return JohnsonModule(
+        TransformerNet(width=8, blocks=1), LOSS, encoder, style="swirls", style_size=48,
+        optimizer=functools.partial(torch.optim.Adam, lr=lr),
+    )
+
+
+def _data(folder, batch_size=2):
+    return ContentImageDataModule(root=str(folder), patterns=["*.png"], size=32, batch_size=batch_size,
+                                  val_images=["chelsea"], val_size=32)
+
+
+def _trainer(tmp_path, **kwargs):
+    kwargs.setdefault("enable_checkpointing", False)
+    return pl.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False,
+                      enable_model_summary=False, limit_val_batches=0, default_root_dir=tmp_path, **kwargs)
+
+
+def test_loss_decreases_over_a_few_steps(hed_encoder, tiny_folder):
+    module = _module(hed_encoder, lr=1e-3)
+    datamodule = _data(tiny_folder, batch_size=6)
+    datamodule.setup("fit")
+    batch = next(iter(datamodule.train_dataloader()))
+    optimizer = module.configure_optimizers()
+    losses = []
+    for _ in range(12):
+        optimizer.zero_grad()
+        loss = module.training_step(batch, 0)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.7 * losses[0], losses
+
+
+def test_resume_from_checkpoint_equals_an_uninterrupted_run(random_encoder, tiny_folder, tmp_path):
+    pl.seed_everything(0)
+    straight = _module(random_encoder)
+    _trainer(tmp_path, max_steps=6).fit(straight, datamodule=_data(tiny_folder))
+
+    pl.seed_everything(0)
+    checkpoints = ModelCheckpoint(dirpath=tmp_path / "ckpt", every_n_train_steps=3, save_top_k=-1)
+    # "interrupted" after 3 steps (the end of the first epoch: 6 images, batch 2)
+    _trainer(tmp_path, max_steps=3, enable_checkpointing=True, callbacks=[checkpoints]).fit(
+        _module(random_encoder), datamodule=_data(tiny_folder)
+    )
+    (checkpoint,) = (tmp_path / "ckpt").iterdir()
+    assert not any(k.startswith("loss.encoder.") for k in torch.load(checkpoint, weights_only=False)["state_dict"])
+
+    resumed = _module(random_encoder, seed=123)  # different init: everything must come from the checkpoint
+    _trainer(tmp_path, max_steps=6).fit(resumed, datamodule=_data(tiny_folder), ckpt_path=checkpoint)
+    for (name, a), b in zip(straight.net.state_dict().items(), resumed.net.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def test_validation_logs_a_grid_of_stylised_images(random_encoder, tiny_folder, tmp_path):
+    from pytorch_lightning.loggers import TensorBoardLogger
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    logger = TensorBoardLogger(tmp_path, name="tb", version="")
+    trainer = pl.Trainer(accelerator="cpu", logger=logger, enable_checkpointing=False, enable_progress_bar=False,
+                         max_steps=2, val_check_interval=2, check_val_every_n_epoch=None, log_every_n_steps=1)
+    trainer.fit(_module(random_encoder), datamodule=_data(tiny_folder))
+    events = EventAccumulator(str(tmp_path / "tb"))
+    events.Reload()
+    assert "val/stylized" in events.Tags()["images"]
+    assert {"train/total", "train/content", "train/style", "train/tv", "val/total"} <= set(events.Tags()["scalars"])
