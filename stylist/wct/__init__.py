@@ -20,7 +20,7 @@ from torch import nn
 
 from stylist.utils import StylistError
 from stylist.wct.decoder import LEVELS, WCTDecoder, WCTDecoders, level_layer, load_decoders, save_decoders
-from stylist.wct.transforms import DEFAULT_EPS, masked_wct, wct
+from stylist.wct.transforms import DEFAULT_EPS, DEFAULT_TRUNCATE, masked_wct, wct
 
 __all__ = [
     "SHIPPED_DECODERS",
@@ -63,6 +63,7 @@ def stylize(
     encoder: nn.Module | None = None,
     levels: Sequence[int] = (4, 3, 2, 1),
     eps: float = DEFAULT_EPS,
+    truncate: float = DEFAULT_TRUNCATE,
 ) -> torch.Tensor:
     """Multi-level WCT, coarse to fine.
 
@@ -76,6 +77,7 @@ def stylize(
         decoders, encoder: default to the shipped decoders and their encoder (see :func:`load_shipped`).
         levels: the levels to run, in order.
         eps: covariance regulariser of the transforms.
+        truncate: whitening drops eigen-directions below this fraction of the largest eigenvalue.
 
     Returns:
         ``1 x 3 x H x W`` in [0, 1].
@@ -99,9 +101,11 @@ def stylize(
         content_features = encoder(image, [layer])[layer]
         style_features = [encoder(style, [layer])[layer] for style in styles]
         if masks is not None:
-            transformed = masked_wct(content_features, style_features, masks, alpha=alpha, eps=eps)
+            transformed = masked_wct(content_features, style_features, masks, alpha=alpha, eps=eps, truncate=truncate)
         else:
-            transformed = wct(content_features, style_features, alpha=alpha, style_blend=style_blend, eps=eps)
+            transformed = wct(
+                content_features, style_features, alpha=alpha, style_blend=style_blend, eps=eps, truncate=truncate
+            )
         image = decoders[layer](transformed).clamp(0, 1)
     return image[..., :height, :width]
 

@@ -23,18 +23,26 @@ import torch.nn.functional as F
 
 from stylist.utils import StylistError
 
-__all__ = ["feature_stats", "whiten", "colour", "wct", "masked_wct", "DEFAULT_EPS"]
+__all__ = ["feature_stats", "whiten", "colour", "wct", "masked_wct", "DEFAULT_EPS", "DEFAULT_TRUNCATE"]
 
 DEFAULT_EPS = 1e-5
+DEFAULT_TRUNCATE = 1e-3
 
 
-def _covariance_root(centred: torch.Tensor, eps: float, power: float) -> torch.Tensor:
-    """``S^power`` of ``S = x x^T / (n - 1) + eps I`` for ``C x n`` float64 ``x`` (eigh, clamped)."""
+def _covariance_root(centred: torch.Tensor, eps: float, power: float, truncate: float = 0.0) -> torch.Tensor:
+    """``S^power`` of ``S = x x^T / (n - 1) + eps I`` for ``C x n`` float64 ``x`` (eigh, clamped).
+
+    With ``truncate > 0``, eigen-directions whose eigenvalue is below ``truncate`` times the largest
+    are dropped (their factor is 0), as in Li et al.'s whitening: they carry noise, which a negative
+    power would amplify."""
     n = max(centred.shape[1] - 1, 1)
     cov = centred @ centred.T / n + eps * torch.eye(centred.shape[0], dtype=centred.dtype, device=centred.device)
     values, vectors = torch.linalg.eigh(cov)
     values = values.clamp_min(eps)
-    return (vectors * values.pow(power)) @ vectors.T
+    factors = values.pow(power)
+    if truncate > 0:
+        factors = torch.where(values >= truncate * values.max(), factors, torch.zeros_like(factors))
+    return (vectors * factors) @ vectors.T
 
 
 def feature_stats(features: torch.Tensor, eps: float = DEFAULT_EPS) -> tuple[torch.Tensor, torch.Tensor]:
@@ -44,11 +52,13 @@ def feature_stats(features: torch.Tensor, eps: float = DEFAULT_EPS) -> tuple[tor
     return mean, _covariance_root(x - mean, eps, 0.5)
 
 
-def whiten(features: torch.Tensor, eps: float = DEFAULT_EPS) -> torch.Tensor:
-    """``C x N`` features to zero mean and (about) identity covariance; returns float64."""
+def whiten(features: torch.Tensor, eps: float = DEFAULT_EPS, truncate: float = 0.0) -> torch.Tensor:
+    """``C x N`` features to zero mean and (about) identity covariance; returns float64. ``truncate``:
+    relative eigenvalue below which directions are dropped (then the covariance is the identity on
+    the kept directions only)."""
     x = features.double()
     centred = x - x.mean(dim=1, keepdim=True)
-    return _covariance_root(centred, eps, -0.5) @ centred
+    return _covariance_root(centred, eps, -0.5, truncate) @ centred
 
 
 def colour(whitened: torch.Tensor, mean: torch.Tensor, root: torch.Tensor) -> torch.Tensor:
@@ -57,10 +67,15 @@ def colour(whitened: torch.Tensor, mean: torch.Tensor, root: torch.Tensor) -> to
 
 
 def _transform(
-    content: torch.Tensor, styles: Sequence[torch.Tensor], blend: Sequence[float], alpha: float, eps: float
+    content: torch.Tensor,
+    styles: Sequence[torch.Tensor],
+    blend: Sequence[float],
+    alpha: float,
+    eps: float,
+    truncate: float,
 ) -> torch.Tensor:
     """WCT of ``C x N`` content with ``C x M_i`` styles; returns ``C x N`` in the content's dtype."""
-    whitened = whiten(content, eps)
+    whitened = whiten(content, eps, truncate)
     coloured = sum(weight * colour(whitened, *feature_stats(style, eps)) for weight, style in zip(blend, styles))
     return (alpha * coloured + (1 - alpha) * content.double()).to(content.dtype)
 
@@ -81,6 +96,7 @@ def wct(
     alpha: float = 1.0,
     style_blend: Sequence[float] | None = None,
     eps: float = DEFAULT_EPS,
+    truncate: float = DEFAULT_TRUNCATE,
 ) -> torch.Tensor:
     """Whitening-colouring transform of one feature map.
 
@@ -90,6 +106,7 @@ def wct(
         alpha: 0 keeps the content features, 1 is the full transform.
         style_blend: weights of several styles (normalised to sum 1); default equal.
         eps: added to the covariances' diagonals.
+        truncate: whitening drops eigen-directions below this fraction of the largest eigenvalue.
 
     Returns:
         ``1 x C x H x W``.
@@ -102,7 +119,9 @@ def wct(
     styles = [styles] if isinstance(styles, torch.Tensor) else list(styles)
     blend = _check_blend(len(styles), style_blend)
     channels = content.shape[1]
-    flat = _transform(content[0].reshape(channels, -1), [s[0].reshape(channels, -1) for s in styles], blend, alpha, eps)
+    flat = _transform(
+        content[0].reshape(channels, -1), [s[0].reshape(channels, -1) for s in styles], blend, alpha, eps, truncate
+    )
     return flat.reshape(content.shape)
 
 
@@ -112,6 +131,7 @@ def masked_wct(
     masks: Sequence[torch.Tensor],
     alpha: float = 1.0,
     eps: float = DEFAULT_EPS,
+    truncate: float = DEFAULT_TRUNCATE,
 ) -> torch.Tensor:
     """WCT inside regions: region ``i`` (``masks[i] > 0.5`` after resizing to the features) gets the
     statistics of ``styles[i]`` from the statistics of its own content positions; positions in no
@@ -130,5 +150,5 @@ def masked_wct(
         region = F.interpolate(mask.float(), size=content.shape[-2:], mode="nearest")[0, 0].reshape(-1) > 0.5
         if not bool(region.any()):
             continue
-        result[:, region] = _transform(flat[:, region], [style[0].reshape(channels, -1)], [1.0], alpha, eps)
+        result[:, region] = _transform(flat[:, region], [style[0].reshape(channels, -1)], [1.0], alpha, eps, truncate)
     return result.reshape(content.shape)

@@ -19,14 +19,14 @@ def _correlated(channels: int, n: int, seed: int) -> torch.Tensor:
 
 
 def test_whitened_covariance_is_identity():
-    white = whiten(_correlated(16, 2000, 0), eps=1e-8)
+    white = whiten(_correlated(16, 2000, 0), eps=1e-8, truncate=0.0)
     assert torch.allclose(_cov(white), torch.eye(16, dtype=torch.float64), atol=1e-4)
     assert white.mean(dim=1).abs().max() < 1e-8
 
 
 def test_colouring_reproduces_style_mean_and_covariance():
     content, style = _correlated(8, 3000, 1), _correlated(8, 2500, 2)
-    out = wct(content.reshape(1, 8, 50, 60), style.reshape(1, 8, 50, 50), alpha=1.0, eps=1e-8)[0].reshape(8, -1)
+    out = wct(content.reshape(1, 8, 50, 60), style.reshape(1, 8, 50, 50), alpha=1.0, eps=1e-8, truncate=0.0)[0].reshape(8, -1)
     assert torch.allclose(_cov(out), _cov(style), rtol=1e-3, atol=1e-3)
     assert torch.allclose(out.double().mean(dim=1), style.double().mean(dim=1), atol=1e-3)
 
@@ -62,3 +62,11 @@ def test_masked_wct_leaves_other_positions_untouched():
     assert torch.allclose(region.mean(dim=1), style[0].reshape(6, -1).mean(dim=1), atol=1e-3)
     empty = masked_wct(content, [style], [torch.zeros(1, 1, 8, 8)])
     assert torch.equal(empty, content)
+
+
+def test_truncation_drops_near_null_directions():
+    base = _correlated(4, 500, 3)
+    features = torch.cat([base, 1e-3 * torch.randn(2, 500, generator=torch.Generator().manual_seed(4))])
+    kept = whiten(features, eps=1e-12, truncate=1e-3)
+    assert _cov(kept).trace() == pytest.approx(4.0, rel=1e-3)  # identity on the 4 real directions only
+    assert _cov(whiten(features, eps=1e-12, truncate=0.0)).trace() == pytest.approx(6.0, rel=1e-3)
