@@ -149,7 +149,7 @@ def compare_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
                 labels.append(f"{Path(content_name).stem[:10]} x {style_name[:8]}")
         grid = image_grid(grid_rows, row_labels=labels, col_labels=["content", "style", *methods], cell=cfg.grid_cell)
         save_image(grid, out / f"grid_{size}.png")
-    _write_tables(cfg, rows, methods, out, time.perf_counter() - start_all)
+        _write_tables(cfg, rows, methods, out, time.perf_counter() - start_all)  # after each size: partial runs count
     return rows
 
 
@@ -168,7 +168,7 @@ def _write_tables(cfg: DictConfig, rows: list[dict[str, Any]], methods: list[str
     summary = []
     for method in methods:
         train = training_seconds(specs[method].get("trained_model"))
-        for size in plain(cfg.sizes):
+        for size in sorted({r["size"] for r in rows}):
             mine = [r for r in rows if r["method"] == method and r["size"] == size]
             summary.append({
                 "method": method, "size": size,
