@@ -76,11 +76,14 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
 
     save_image(result.image, output)
     title = f"{Path(str(cfg.content)).stem} x {', '.join(Path(str(s)).stem for s in _as_list(cfg.style))}"
-    plot = plot_loss_history(result.history, output.with_name(output.stem + "_loss.png"), title=title)
+    has_history = any(values for key, values in result.history.items() if key != "scale")
+    plot = None
+    if has_history:
+        plot = plot_loss_history(result.history, output.with_name(output.stem + "_loss.png"), title=title)
     settings = OmegaConf.to_container(cfg, resolve=True)
     record = {
         "output": str(output),
-        "loss_plot": str(plot),
+        "loss_plot": str(plot) if plot else None,  # methods without an optimisation have no history
         "settings": settings,
         "image_size": list(result.image.shape[-2:]),
         **result.info,
