@@ -46,5 +46,5 @@ def scores(matrix: torch.Tensor, class_names: tuple[str, ...] = CLASS_NAMES) -> 
         "iou": {name: float(value) for name, value in zip(class_names, iou)},
         "miou": float(iou.nanmean()),
         "miou_no_background": float(iou[1:].nanmean()),
-        "pixel_accuracy": float(matrix.diagonal().sum() / matrix.sum().clamp(min=1)),
+        "pixel_accuracy": float(matrix.diagonal().sum().double() / matrix.sum().clamp(min=1)),
     }
