@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 from stylist.segmentation.modanet import CLASS_NAMES, IGNORE_INDEX
 from stylist.utils import atomic_write
 
-__all__ = ["PALETTE", "colorize", "overlay", "plot_confusion"]
+__all__ = ["PALETTE", "colorize", "overlay", "plot_confusion", "plot_curves"]
 
 #: RGB (0-255) per class; background black, ignored pixels (255) grey.
 PALETTE: tuple[tuple[int, int, int], ...] = (
@@ -98,6 +98,49 @@ def plot_confusion(matrix: torch.Tensor, path: str | os.PathLike, title: str = "
     ax.set_ylabel("true")
     ax.set_title(title)
     fig.colorbar(shown, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    path = Path(path)
+    with atomic_write(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+    return path
+
+
+def plot_curves(log_dir: str | os.PathLike, path: str | os.PathLike, title: str = "DeepLabV3+ training") -> Path:
+    """Plot ``train/loss`` (and its running mean), ``val/loss`` and ``val/miou`` from TensorBoard logs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(log_dir), size_guidance={"scalars": 0})
+    events.Reload()
+    tags = set(events.Tags()["scalars"])
+
+    def series(tag: str) -> tuple[list[int], list[float]]:
+        points = events.Scalars(tag) if tag in tags else []
+        return [p.step for p in points], [p.value for p in points]
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), dpi=100)
+    steps, values = series("train/loss")
+    if values:
+        left.plot(steps, values, alpha=0.3, label="train/loss")
+        window = max(1, len(values) // 20)
+        smooth = np.convolve(values, np.ones(window) / window, mode="valid")
+        left.plot(steps[window - 1 :], smooth, label=f"train/loss (mean of {window})")
+    left.plot(*series("val/loss"), "o-", label="val/loss")
+    left.set_xlabel("step")
+    left.set_ylabel("loss")
+    left.legend()
+    left.grid(alpha=0.3)
+    for tag in ("val/miou", "val/miou_no_background", "val/pixel_accuracy"):
+        right.plot(*series(tag), "o-", label=tag)
+    right.set_xlabel("step")
+    right.set_ylim(0, 1)
+    right.legend()
+    right.grid(alpha=0.3)
+    fig.suptitle(title)
     fig.tight_layout()
     path = Path(path)
     with atomic_write(path) as tmp:

@@ -9,6 +9,8 @@ import pytest
 from PIL import Image
 from pycocotools import mask as mask_utils
 
+from tiny_modanet import tiny_modanet  # noqa: F401  (fixture)
+
 from stylist.segmentation.modanet import (
     CLASS_NAMES,
     FolderImages,

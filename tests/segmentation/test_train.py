@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tiny_modanet import tiny_overrides
+from tiny_modanet import tiny_modanet, tiny_overrides  # noqa: F401  (fixture)
 
 from stylist.cli.train import train_from_config
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 
 # (category, polygon as fractions of width/height); big garments plus a small item on top.
@@ -66,3 +67,9 @@ def tiny_overrides(data: dict[str, Path], tmp: Path) -> list[str]:
         "logger=none",
         "callbacks=none",
     ]
+
+
+@pytest.fixture(scope="session")
+def tiny_modanet(tmp_path_factory) -> dict[str, Path]:
+    """Six 96 x 64 photos with a top, pants and a belt each (``{"root", "annotations"}``)."""
+    return make_modanet_set(tmp_path_factory.mktemp("modanet"))
