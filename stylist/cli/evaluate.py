@@ -29,7 +29,7 @@ def evaluate_segmentation(cfg: DictConfig) -> dict[str, Any]:
     result.update(checkpoint=str(cfg.checkpoint), annotations=str(cfg.data.annotations), flip=bool(cfg.flip))
     out = Path(cfg.output_dir)
     with atomic_write(out / "scores.json") as tmp:
-        tmp.write_text(json.dumps(result, indent=1))
+        tmp.write_text(_json(result))
     with atomic_write(out / "iou_table.md") as tmp:
         tmp.write_text(iou_table(result))
     plot_confusion(matrix, out / "confusion.png")
@@ -37,6 +37,12 @@ def evaluate_segmentation(cfg: DictConfig) -> dict[str, Any]:
         with atomic_write(out / "panel.png") as tmp:
             overlay_panel(samples).save(tmp, format="PNG")
     return result
+
+
+def _json(result: dict[str, Any]) -> str:
+    """JSON with NaN (a class neither present nor predicted) written as null."""
+    iou = {k: (None if v != v else v) for k, v in result["iou"].items()}
+    return json.dumps({**result, "iou": iou}, indent=1)
 
 
 TASKS: dict[str, Callable[[DictConfig], dict[str, Any]]] = {"segmentation": evaluate_segmentation}
@@ -53,7 +59,7 @@ def evaluate_from_config(cfg: DictConfig) -> dict[str, Any]:
 @user_errors_exit
 def main(cfg: DictConfig) -> float:
     result = evaluate_from_config(cfg)
-    print(json.dumps(result, indent=1))
+    print(_json(result))
     return float(result.get("miou", 0.0))
 
 

@@ -16,7 +16,7 @@ def segment_from_config(cfg: DictConfig) -> tuple[Path, Path]:
     from stylist.segmentation import colorize, load_segmenter, overlay, segment
 
     image = load_image(cfg.image)
-    class_map, _ = segment(image, load_segmenter(str(cfg.model)), flip=cfg.flip)
+    class_map, _ = segment(image, load_segmenter(str(cfg.checkpoint)), flip=cfg.flip)
     out = Path(cfg.output_dir)
     stem = Path(str(cfg.image)).stem
     mask_path = save_image(colorize(class_map)[None], out / f"{stem}_mask.png")

@@ -63,10 +63,14 @@ def evaluate_segmenter(
     return result, matrix, samples
 
 
+def _cell(value: float | None) -> str:
+    return "n/a (absent)" if value is None or value != value else f"{value:.3f}"
+
+
 def iou_table(result: dict[str, Any]) -> str:
     """A Markdown table of per-class IoU, then mIoU, mIoU without background and pixel accuracy."""
     lines = ["| class | IoU |", "|---|---:|"]
-    lines += [f"| {name} | {result['iou'][name]:.3f} |" for name in CLASS_NAMES]
+    lines += [f"| {name} | {_cell(result['iou'][name])} |" for name in CLASS_NAMES]
     lines += [
         f"| **mIoU (14 classes)** | **{result['miou']:.3f}** |",
         f"| mIoU without background | {result['miou_no_background']:.3f} |",
@@ -79,5 +83,12 @@ def overlay_panel(samples: list[dict[str, torch.Tensor]], cell: int = 300) -> An
     """A PIL grid, one row per sample: photo | truth overlay | prediction overlay (with legends)."""
     from stylist.image import image_grid
 
-    rows = [[s["image"], overlay(s["image"], s["truth"]), overlay(s["image"], s["pred"])] for s in samples]
-    return image_grid(rows, col_labels=["photo", "ground truth", "prediction"], cell=cell)
+    rows = []
+    for sample in samples:
+        height, width = sample["image"].shape[-2:]
+        size = (cell, max(1, round(width * cell / height)))  # overlay at the cell's scale: legible legend
+        image = torch.nn.functional.interpolate(sample["image"][None], size=size, mode="bilinear", antialias=True)[0]
+        maps = [torch.nn.functional.interpolate(sample[k][None, None].float(), size=size, mode="nearest")[0, 0].long()
+                for k in ("truth", "pred")]  # fmt: skip
+        rows.append([image.clamp(0, 1), *(overlay(image.clamp(0, 1), m) for m in maps)])
+    return image_grid(rows, col_labels=["photo", "ground truth", "prediction"], cell=round(cell * 1.05) + 110)

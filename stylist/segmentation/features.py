@@ -123,6 +123,9 @@ def build_feature_cache(
 class CachedFeatures(Dataset):
     """Samples of a feature cache: ``{"low", "high"}`` (float32), ``"mask"`` (long), ``"image"`` if kept.
 
+    One sample per image: when the cache holds both orientations, each access picks one at random
+    (the horizontal-flip augmentation).
+
     Args:
         folder: a folder written by :func:`build_feature_cache`.
     """
@@ -135,11 +138,13 @@ class CachedFeatures(Dataset):
         self.mask = np.load(self.folder / "mask.npy", mmap_mode="r")
         image_path = self.folder / "image.npy"
         self.image = np.load(image_path, mmap_mode="r") if image_path.is_file() else None
+        self.copies = 2 if self.meta["flips"] else 1
 
     def __len__(self) -> int:
-        return len(self.mask)
+        return len(self.mask) // self.copies
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        index = index * self.copies + int(torch.randint(self.copies, ()))
         sample = {
             "low": torch.from_numpy(np.array(self.low[index], dtype=np.float32)),
             "high": torch.from_numpy(np.array(self.high[index], dtype=np.float32)),
