@@ -30,7 +30,7 @@ def test_segment_returns_full_resolution_maps():
 
 def test_checkpoint_loads_and_ships(compose_cfg, tiny_modanet, tmp_path):
     overrides = ["+experiment=deeplab_modanet_cpu", "trainer.max_steps=1", "trainer.limit_val_batches=1",
-                 *tiny_overrides(tiny_modanet, tmp_path), "callbacks=default",
+                 *tiny_overrides(tiny_modanet, tmp_path), "callbacks=default", "~callbacks.lr_monitor",
                  "data.feature_cache.size=[64,48]", f"data.feature_cache.dir={tmp_path / 'features'}"]  # fmt: skip
     train_from_config(compose_cfg("train", overrides))
     checkpoint = tmp_path / "checkpoints" / "last.ckpt"
