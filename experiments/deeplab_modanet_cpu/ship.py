@@ -26,7 +26,7 @@ def _scores(path: Path | None) -> dict | None:
     if path is None:
         return None
     result = json.loads(path.read_text())
-    return {k: result[k] for k in ("miou", "miou_no_background", "pixel_accuracy", "iou", "images", "flip")}
+    return {k: result[k] for k in ("miou", "miou_no_background", "pixel_accuracy", "iou", "images", "flip", "scales")}
 
 
 def _steps_per_epoch(config: dict) -> int:

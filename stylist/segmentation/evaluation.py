@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import torch
 
@@ -31,6 +31,7 @@ def evaluate_segmenter(
     lmdb: str | Path | None = None,
     flip: bool = False,
     keep: int = 0,
+    scales: Sequence[float] = (1.0,),
 ) -> tuple[dict[str, Any], torch.Tensor, list[dict[str, torch.Tensor]]]:
     """Per-class IoU, mIoU (with and without background) and pixel accuracy over every image.
 
@@ -52,7 +53,7 @@ def evaluate_segmenter(
         if pil.size != (record.width, record.height):
             pil = pil.resize((record.width, record.height))
         image = _image_tensor(pil)
-        pred, _ = segment(image, segmenter, flip=flip)
+        pred, _ = segment(image, segmenter, flip=flip, scales=scales)
         matrix += confusion_matrix(pred, truth, NUM_CLASSES)
         if len(samples) < keep:
             samples.append({"image": image[0], "truth": truth, "pred": pred})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -39,9 +39,10 @@ class Segmenter(nn.Module):
         super().__init__()
         self.net, self.long_side, self.class_names = net, int(long_side), tuple(class_names)
 
-    def forward(self, image: torch.Tensor) -> torch.Tensor:
+    def forward(self, image: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
+        """Logits at the input size; ``scale`` multiplies the network's input size (test-time scales)."""
         height, width = image.shape[-2:]
-        scale = self.long_side / max(height, width)
+        scale = scale * self.long_side / max(height, width)
         size = (max(1, round(height * scale)), max(1, round(width * scale)))
         small = F.interpolate(image, size=size, mode="bilinear", align_corners=False, antialias=scale < 1)
         logits = self.net(pad_to_multiple(small))[..., : size[0], : size[1]]
@@ -49,13 +50,16 @@ class Segmenter(nn.Module):
 
 
 @torch.no_grad()
-def segment(image: torch.Tensor, segmenter: Segmenter, flip: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+def segment(
+    image: torch.Tensor, segmenter: Segmenter, flip: bool = False, scales: Sequence[float] = (1.0,)
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Segment one photo at its full resolution.
 
     Args:
         image: ``1 x 3 x H x W`` (or ``3 x H x W``) float RGB in [0, 1], any size.
         segmenter: from :func:`load_segmenter`.
         flip: also run the mirrored photo and average the probabilities.
+        scales: input-size factors relative to the training scale; probabilities are averaged.
 
     Returns:
         ``(class_map, probs)``: ``H x W`` long class indices (see ``CLASS_NAMES``) and
@@ -74,9 +78,12 @@ def segment(image: torch.Tensor, segmenter: Segmenter, flip: bool = False) -> tu
     segmenter.eval()
     device = next(segmenter.parameters()).device
     image = image.to(device=device, dtype=torch.float32)
-    probs = segmenter(image).softmax(1)
-    if flip:
-        probs = (probs + segmenter(image.flip(-1)).softmax(1).flip(-1)) / 2
+    runs = []
+    for scale in scales:
+        runs.append(segmenter(image, scale).softmax(1))
+        if flip:
+            runs.append(segmenter(image.flip(-1), scale).softmax(1).flip(-1))
+    probs = torch.stack(runs).mean(0)
     segmenter.train(was_training)
     probs = probs[0].cpu()
     return probs.argmax(0), probs

@@ -19,7 +19,7 @@ from stylist.utils import StylistError
 def test_segment_returns_full_resolution_maps():
     torch.manual_seed(0)
     segmenter = Segmenter(build_deeplab(encoder_weights="random", decoder_channels=32).eval(), long_side=48)
-    class_map, probs = segment(torch.rand(1, 3, 75, 50), segmenter, flip=True)
+    class_map, probs = segment(torch.rand(1, 3, 75, 50), segmenter, flip=True, scales=(1.0, 1.3))
     assert class_map.shape == (75, 50) and class_map.dtype == torch.long
     assert probs.shape == (len(CLASS_NAMES), 75, 50)
     torch.testing.assert_close(probs.sum(0), torch.ones(75, 50))
