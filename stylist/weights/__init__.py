@@ -24,7 +24,10 @@ __all__ = ["WEIGHTS_DIR", "LOADERS", "available", "metadata", "weights_path", "l
 WEIGHTS_DIR = Path(__file__).resolve().parent
 
 #: kind -> "module:function" taking (weights path, metadata dict) and returning the model.
-LOADERS: dict[str, str] = {"johnson": "stylist.johnson.inference:load_shipped"}
+LOADERS: dict[str, str] = {
+    "johnson": "stylist.johnson.inference:load_shipped",
+    "deeplab": "stylist.segmentation.predict:load_shipped",
+}
 
 
 def available() -> dict[str, dict[str, Any]]:
