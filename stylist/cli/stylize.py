@@ -40,7 +40,7 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _loss_options(loss_cfg: DictConfig) -> dict[str, Any]:
+def loss_options(loss_cfg: DictConfig) -> dict[str, Any]:
     """The loss group's keys without Hydra's ``_target_``/``_partial_``."""
     return {k: plain(v) for k, v in loss_cfg.items() if not str(k).startswith("_")}
 
@@ -70,7 +70,7 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
         seed=cfg.seed,
         progress=cfg.progress,
         backbone=lambda: instantiate(cfg.backbone),
-        loss=_loss_options(cfg.loss),
+        loss=loss_options(cfg.loss),
     )
     seconds = time.perf_counter() - start
 
