@@ -3,7 +3,7 @@
     python experiments/deeplab_modanet_cpu/ship.py RUN_DIR [--scores eval/scores.json] [--scores-flip eval_flip/scores.json]
 
 RUN_DIR is the training run folder (``outputs/train/deeplab_modanet_cpu``): its ``checkpoints/last.ckpt``
-and ``.hydra/config.yaml`` go into the metadata with the step count; ``--scores`` adds the
+and resolved config (``tensorboard/hparams.yaml``) go into the metadata with the step count; ``--scores`` adds the
 ``python -m stylist.evaluate`` results of the shipped model.
 """
 
@@ -42,7 +42,7 @@ def main() -> None:
     args = parser.parse_args()
     checkpoint = args.run_dir / "checkpoints" / "last.ckpt"
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    config = yaml.safe_load((args.run_dir / ".hydra" / "config.yaml").read_text())
+    config = yaml.safe_load((args.run_dir / "tensorboard" / "hparams.yaml").read_text())  # resolved config
     overrides = yaml.safe_load((args.run_dir / ".hydra" / "overrides.yaml").read_text())
     extra = {
         "description": "DeepLabV3+ (smp) on VGG16 (hed weights, blocks 1-4 frozen, output stride 16), "

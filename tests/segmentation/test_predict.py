@@ -28,6 +28,7 @@ def test_segment_returns_full_resolution_maps():
         segment(torch.rand(2, 3, 16, 16), segmenter)
 
 
+@pytest.mark.slow
 def test_checkpoint_loads_and_ships(compose_cfg, tiny_modanet, tmp_path):
     overrides = ["+experiment=deeplab_modanet_cpu", "trainer.max_steps=1", "trainer.limit_val_batches=1",
                  *tiny_overrides(tiny_modanet, tmp_path), "callbacks=default", "~callbacks.lr_monitor",
