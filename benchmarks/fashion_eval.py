@@ -129,7 +129,7 @@ def main() -> None:
         + " | ".join(f"Gram drop {n}" for n in names)
         + " | segment s | stylize s | composite s | total s |"
     )
-    print("|---" * (8 + len(names)) + "|")
+    print("|---" * (9 + len(names)) + "|")
     for r in rows:
         if r["parts"]:
             s = r["seconds"]
