@@ -18,17 +18,24 @@ import json
 import platform
 import statistics
 import time
+from functools import partial
 from pathlib import Path
 
 import torch
 
 from stylist.backbones import get_backbone
-from stylist.fashion import feather_mask, gatys_stylise, johnson_stylise, part_masks, restyle
+from stylist.fashion import feather_mask, method_stylise, part_masks, restyle
 from stylist.image import load_image
+from stylist.methods import run_gatys, run_johnson
 from stylist.metrics import style_distance
 from stylist.segmentation import load_segmenter, segment
 from stylist.utils import atomic_write
 
+#: Gram distances are reported on two layer sets: Gatys et al.'s and Johnson et al.'s style layers.
+LAYER_SETS = {
+    "relu1_1-5_1": ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"),
+    "relu1_2-4_3": ("relu1_2", "relu2_2", "relu3_3", "relu4_3"),
+}
 VAL_IMAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "modanet_ccp" / "images"
 
 
@@ -43,17 +50,18 @@ def evaluate(photo, segmenter, method, stylise, style_name, style_image, parts, 
     seconds.update(result.seconds)
     region = torch.stack(list(part_masks(class_map, present).values())).amax(dim=0)
     outside = feather_mask(region, feather)[0, 0] == 0
-    before = style_distance(encoder, photo, style_image, region)
-    after = style_distance(encoder, result.image, style_image, region)
+    drops = {}
+    for name, layers in LAYER_SETS.items():
+        before = style_distance(encoder, photo, style_image, region, layers)
+        after = style_distance(encoder, result.image, style_image, region, layers)
+        drops[name] = {"before": before, "after": after, "drop": before / after}
     return {
         "method": method,
         "size": list(photo.shape[-2:]),
         "parts": present,
         "restyled_share": float(region.mean()),
         "changed_outside": int((result.image[0][:, outside] != photo[0][:, outside]).any(dim=0).sum()),
-        "gram_before": before,
-        "gram_after": after,
-        "gram_drop": before / after,
+        "gram": drops,
         "seconds": seconds,
         "seconds_end_to_end": sum(seconds.values()),
     }
@@ -73,10 +81,15 @@ def main() -> None:
 
     start = time.perf_counter()
     segmenter, encoder = load_segmenter(), get_backbone("vgg16")
-    johnson = johnson_stylise()
+    johnson = method_stylise(partial(run_johnson, model=None))
     johnson(torch.rand(1, 3, 64, 64), args.style, [])  # loads the model
     load_seconds = time.perf_counter() - start
-    gatys = gatys_stylise(iterations=args.gatys_iterations, progress=False, style_weight=1e5)
+    gatys = method_stylise(
+        partial(run_gatys, iterations=args.gatys_iterations),
+        backbone=lambda: encoder,
+        loss={"style_weight": 1e5},
+        progress=False,
+    )
     rows = []
     for index, photo_id in enumerate(args.photos):
         path = VAL_IMAGES / f"{photo_id:07d}.jpg"
@@ -93,7 +106,11 @@ def main() -> None:
             for stage in ("segment", "stylize", "composite")
         },
         "johnson_median_end_to_end_s": statistics.median(r["seconds_end_to_end"] for r in johnson_rows),
-        "min_gram_drop": {m: min(r["gram_drop"] for r in rows if r["method"] == m and r["parts"]) for m in ("johnson", "gatys")},
+        "min_gram_drop": {
+            f"{method} {layers}": min(r["gram"][layers]["drop"] for r in rows if r["method"] == method and r["parts"])
+            for method in ("johnson", "gatys")
+            for layers in LAYER_SETS
+        },
         "max_changed_outside": max(r["changed_outside"] for r in rows if r["parts"]),
         "model_load_s": load_seconds,
     }
@@ -106,14 +123,20 @@ def main() -> None:
     }
     with atomic_write(args.out) as tmp:
         tmp.write_text(json.dumps(result, indent=1))
-    print("| photo | method | size | parts | changed outside | Gram before | after | drop | segment s | stylize s | composite s | total s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    names = list(LAYER_SETS)
+    print(
+        "| photo | method | size | parts | changed outside | "
+        + " | ".join(f"Gram drop {n}" for n in names)
+        + " | segment s | stylize s | composite s | total s |"
+    )
+    print("|---" * (9 + len(names)) + "|")
     for r in rows:
         if r["parts"]:
             s = r["seconds"]
             print(
                 f"| {r['photo']} | {r['method']} | {r['size'][0]}x{r['size'][1]} | {'+'.join(r['parts'])} | {r['changed_outside']} "
-                f"| {r['gram_before']:.3g} | {r['gram_after']:.3g} | {r['gram_drop']:.1f}x | {s['segment']:.2f} "
+                + "".join(f"| {r['gram'][n]['before']:.3g} -> {r['gram'][n]['after']:.3g} ({r['gram'][n]['drop']:.1f}x) " for n in names)
+                + f"| {s['segment']:.2f} "
                 f"| {s['stylize']:.2f} | {s['composite']:.3f} | {r['seconds_end_to_end']:.2f} |"
             )
     print(json.dumps(summary, indent=1))

@@ -11,7 +11,8 @@
   reached the Johnson style loss by then, the speed-up is reported as a lower bound;
 * peak resident memory of tiled inference on a 4000x3000 photo, in a fresh process.
 
-    python benchmarks/johnson_speed.py [--model starry_night] [--threads 2] [--out benchmarks/results/johnson_speed.json]
+    python benchmarks/johnson_speed.py [--model starry_night] [--threads 2] \
+        [--out benchmarks/results/johnson_speed.json]
 """
 
 from __future__ import annotations
@@ -99,7 +100,8 @@ def gatys_seconds_to_reach(
     history = result.history["style"]
     reached = next((i + 1 for i, value in enumerate(history) if value <= target_style), None)
     iterations = reached or len(history)
-    return {"iterations": iterations, "reached": reached is not None, "seconds_per_iteration": result.seconds_per_iteration,
+    return {"iterations": iterations, "reached": reached is not None,
+            "seconds_per_iteration": result.seconds_per_iteration,
             "seconds": iterations * result.seconds_per_iteration, "style_first": history[0], "style_last": history[-1]}
 
 
@@ -122,9 +124,9 @@ def main() -> None:
     parser.add_argument("--model", default="starry_night")
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024])
     parser.add_argument("--gatys-sizes", type=int, nargs="+", default=[256, 512])
-    parser.add_argument("--gatys-max-iterations", type=int, default=100)
+    parser.add_argument("--gatys-max-iterations", type=int, default=30)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--matmul-size", type=int, default=2048)
     parser.add_argument("--bf16-tolerance", type=float, default=2 / 255, help="max mean |bf16 - fp32| to keep bf16")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/johnson_speed.json"))
@@ -176,14 +178,16 @@ def main() -> None:
         "model": args.model, "model_width": net.width, "model_blocks": net.blocks,
         "matmul_fp32_gflops": matmul, "matmul_size": args.matmul_size, "rows": rows,
         "tiled_4000x3000": peak_rss_tiled_mb(args.model, (3000, 4000), 1024),
-        "machine": f"{platform.machine()} {platform.processor()}, {args.threads} torch threads, torch {torch.__version__}",
+        "machine": f"{platform.machine()} {platform.processor()}, {args.threads} torch threads, "
+                   f"torch {torch.__version__}",
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "note": "shared 2-core CPU (other jobs running), timings are noisy",
     }
     with atomic_write(args.out) as tmp:
         tmp.write_text(json.dumps(result, indent=1))
     print(f"large fp32 matmul: {matmul:.1f} GFLOP/s")
-    print("| size | best variant | ms/image | GFLOP/s / matmul | eager fp32 ms | Gatys s to same style loss | speed-up |")
+    print("| size | best variant | ms/image | GFLOP/s / matmul | eager fp32 ms | Gatys s to same style loss "
+          "| speed-up |")
     print("|---|---|---|---|---|---|---|")
     for row in rows:
         best = row["variants"][row["best"]]

@@ -13,12 +13,15 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from functools import partial
 from pathlib import Path
 
 import torch
 
-from stylist.fashion import describe, gatys_stylise, johnson_stylise, part_index, restyle
+from stylist.backbones import get_backbone
+from stylist.fashion import describe, method_stylise, part_index, restyle
 from stylist.image import image_grid, load_image, save_image
+from stylist.methods import run_gatys, run_johnson
 from stylist.segmentation import load_segmenter, overlay, segment
 from stylist.utils import atomic_write
 
@@ -49,9 +52,14 @@ def main() -> None:
     parser.add_argument("--gatys-iterations", type=int, default=80)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     args = parser.parse_args()
-    segmenter = load_segmenter()
-    johnson = johnson_stylise()
-    gatys = gatys_stylise(iterations=args.gatys_iterations, progress=False, style_weight=1e5)
+    segmenter, encoder = load_segmenter(), get_backbone("vgg16")
+    johnson = method_stylise(partial(run_johnson, model=None))
+    gatys = method_stylise(
+        partial(run_gatys, iterations=args.gatys_iterations),
+        backbone=lambda: encoder,
+        loss={"style_weight": 1e5},
+        progress=False,
+    )
     rows, labels, records = [], [], {}
     for name, (parts_a, (parts_b, painting)) in SELECTIONS.items():
         photo = load_image(VAL_IMAGES / name if name.endswith(".jpg") else name, size=args.size)

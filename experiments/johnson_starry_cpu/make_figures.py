@@ -76,7 +76,8 @@ def main() -> None:
     panel = image_grid(rows, row_labels=args.images, col_labels=["content (held out)", "stylised"], cell=args.size)
     panel.save(args.out / "before_after.png")
     final = {k: v[-1] for k, v in curves.items() if v}
-    (args.out / "figures.json").write_text(json.dumps({"final_logged_losses": final, "style_loss_equal_layer_weights": numbers}, indent=1))
+    record = {"final_logged_losses": final, "style_loss_equal_layer_weights": numbers}
+    (args.out / "figures.json").write_text(json.dumps(record, indent=1))
     print(json.dumps(numbers, indent=1))
 
 

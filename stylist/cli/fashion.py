@@ -18,8 +18,8 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from stylist.cli import CONFIG_DIR, plain, user_errors_exit
-from stylist.cli.stylize import machine_info
-from stylist.fashion import class_map_from_mask, describe, part_index, restyle
+from stylist.cli.stylize import loss_options, machine_info
+from stylist.fashion import class_map_from_mask, describe, method_stylise, part_index, restyle
 from stylist.image import image_grid, load_image, load_mask, save_image
 from stylist.utils import StylistError, atomic_write, seed_everything
 
@@ -48,8 +48,6 @@ def fashion_from_config(cfg: DictConfig) -> dict[str, Any]:
     """Run the pipeline described by ``cfg``; returns the JSON record it wrote."""
     seed_everything(cfg.seed)
     styles = chosen_styles(cfg)
-    if cfg.method not in cfg.methods:
-        raise StylistError(f"unknown method '{cfg.method}'; available: {sorted(cfg.methods)}")
     output = Path(cfg.output)
     if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         raise StylistError(f"output must end in .png or .jpg, got {output}")
@@ -57,16 +55,26 @@ def fashion_from_config(cfg: DictConfig) -> dict[str, Any]:
 
     start = time.perf_counter()
     photo = load_image(cfg.image, size=cfg.size, max_size=cfg.max_size)
-    stylise = instantiate(cfg.methods[cfg.method])
+    stylise = method_stylise(
+        instantiate(cfg.method),
+        backbone=lambda: instantiate(cfg.backbone),
+        loss=loss_options(cfg.loss),
+        style_size=cfg.style_size,
+        seed=cfg.seed,
+        progress=cfg.progress,
+    )
+    segmenter = None
+    if cfg.mask is None:
+        from stylist.segmentation import load_segmenter, segment
+
+        segmenter = load_segmenter(cfg.segmenter)
     seconds["load"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    if cfg.mask is not None:
+    if segmenter is None:
         class_map = class_map_from_mask(load_mask(cfg.mask, size=tuple(photo.shape[-2:])), list(styles))
     else:
-        from stylist.segmentation import load_segmenter, segment
-
-        class_map, _ = segment(photo, load_segmenter(cfg.segmenter))
+        class_map, _ = segment(photo, segmenter)
     seconds["segment"] = time.perf_counter() - start
 
     result = restyle(photo, class_map, styles, stylise, feather=cfg.feather, color=cfg.color)

@@ -40,7 +40,7 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _loss_options(loss_cfg: DictConfig) -> dict[str, Any]:
+def loss_options(loss_cfg: DictConfig) -> dict[str, Any]:
     """The loss group's keys without Hydra's ``_target_``/``_partial_``."""
     return {k: plain(v) for k, v in loss_cfg.items() if not str(k).startswith("_")}
 
@@ -70,17 +70,20 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
         seed=cfg.seed,
         progress=cfg.progress,
         backbone=lambda: instantiate(cfg.backbone),
-        loss=_loss_options(cfg.loss),
+        loss=loss_options(cfg.loss),
     )
     seconds = time.perf_counter() - start
 
     save_image(result.image, output)
     title = f"{Path(str(cfg.content)).stem} x {', '.join(Path(str(s)).stem for s in _as_list(cfg.style))}"
-    plot = plot_loss_history(result.history, output.with_name(output.stem + "_loss.png"), title=title)
+    has_history = any(values for key, values in result.history.items() if key != "scale")
+    plot = None
+    if has_history:
+        plot = plot_loss_history(result.history, output.with_name(output.stem + "_loss.png"), title=title)
     settings = OmegaConf.to_container(cfg, resolve=True)
     record = {
         "output": str(output),
-        "loss_plot": str(plot),
+        "loss_plot": str(plot) if plot else None,  # methods without an optimisation have no history
         "settings": settings,
         "image_size": list(result.image.shape[-2:]),
         **result.info,

@@ -1,7 +1,10 @@
 """Fashion style change: restyle only the chosen garments of a street photo.
 
->>> from stylist.fashion import restyle, johnson_stylise  # doctest: +SKIP
->>> result = restyle(photo, class_map, {"top": "starry_night"}, johnson_stylise())  # doctest: +SKIP
+>>> from functools import partial
+>>> from stylist.fashion import method_stylise, restyle
+>>> from stylist.methods import run_johnson
+>>> stylise = method_stylise(partial(run_johnson, model=None))
+>>> result = restyle(photo, class_map, {"top": "starry_night"}, stylise)  # doctest: +SKIP
 
 ``python -m stylist.fashion image=photo.jpg parts=[top,pants] style=starry_night`` runs the whole
 pipeline (segmenter included) from the command line; see :mod:`stylist.cli.fashion`.
@@ -22,7 +25,7 @@ from stylist.fashion.core import (
     restyle,
     transfer_color,
 )
-from stylist.fashion.methods import gatys_stylise, johnson_stylise, wct_stylise
+from stylist.fashion.methods import method_stylise
 
 __all__ = [
     "CLASS_NAMES",
@@ -38,7 +41,5 @@ __all__ = [
     "part_shares",
     "restyle",
     "transfer_color",
-    "gatys_stylise",
-    "wct_stylise",
-    "johnson_stylise",
+    "method_stylise",
 ]

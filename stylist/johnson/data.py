@@ -71,7 +71,9 @@ class ContentImageDataset(Dataset):
         seed: base seed of the crops.
     """
 
-    def __init__(self, sources: Sequence[str | Path], size: int = 256, scale: tuple[float, float] = (0.25, 1.0), seed: int = 0):
+    def __init__(
+        self, sources: Sequence[str | Path], size: int = 256, scale: tuple[float, float] = (0.25, 1.0), seed: int = 0
+    ):
         if not sources:
             raise StylistError("no content images to train on")
         self.sources = list(sources)

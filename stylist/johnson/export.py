@@ -43,14 +43,16 @@ def export_onnx(net: TransformerNet, path: str | Path, size: int = 256, opset: i
             str(tmp),
             input_names=["image"],
             output_names=["stylized"],
-            dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}, "stylized": {0: "batch", 2: "height", 3: "width"}},
+            dynamic_axes={name: {0: "batch", 2: "height", 3: "width"} for name in ("image", "stylized")},
             opset_version=opset,
             dynamo=False,
         )
     return path
 
 
-def max_abs_difference(net: TransformerNet, torchscript: str | Path, onnx: str | Path, image: torch.Tensor) -> dict[str, float]:
+def max_abs_difference(
+    net: TransformerNet, torchscript: str | Path, onnx: str | Path, image: torch.Tensor
+) -> dict[str, float]:
     """Largest absolute output difference of each exported file from eager ``net`` on ``image``
     (``1 x 3 x H x W``, sides multiples of 4)."""
     import onnxruntime

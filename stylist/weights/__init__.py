@@ -26,6 +26,7 @@ WEIGHTS_DIR = Path(__file__).resolve().parent
 #: kind -> "module:function" taking (weights path, metadata dict) and returning the model.
 LOADERS: dict[str, str] = {
     "johnson": "stylist.johnson.inference:load_shipped",
+    "deeplab": "stylist.segmentation.predict:load_shipped",
     "wct": "stylist.wct.decoder:load_decoders",
 }
 

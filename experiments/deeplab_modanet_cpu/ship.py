@@ -1,0 +1,64 @@
+"""Ship a deeplab_modanet_cpu run as ``stylist/weights/deeplab_modanet_ccp.{pt,yaml}``.
+
+    python experiments/deeplab_modanet_cpu/ship.py RUN_DIR [--scores eval/scores.json] [--scores-flip eval_flip/scores.json]
+
+RUN_DIR is the training run folder (``outputs/train/deeplab_modanet_cpu``): its ``checkpoints/last.ckpt``
+and resolved config (``tensorboard/hparams.yaml``) go into the metadata with the step count; ``--scores`` adds the
+``python -m stylist.evaluate`` results of the shipped model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import torch
+import yaml
+
+from stylist.segmentation.predict import ship
+from stylist.weights import WEIGHTS_DIR
+
+NAME = "deeplab_modanet_ccp"
+
+
+def _scores(path: Path | None) -> dict | None:
+    if path is None:
+        return None
+    result = json.loads(path.read_text())
+    return {k: result[k] for k in ("miou", "miou_no_background", "pixel_accuracy", "iou", "images", "flip", "scales")}
+
+
+def _steps_per_epoch(config: dict) -> int:
+    images = len(json.loads(Path(config["data"]["annotations"]).read_text())["images"])
+    return images // int(config["data"]["batch_size"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("--scores", type=Path)
+    parser.add_argument("--scores-flip", type=Path)
+    args = parser.parse_args()
+    checkpoint = args.run_dir / "checkpoints" / "last.ckpt"
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    config = yaml.safe_load((args.run_dir / "tensorboard" / "hparams.yaml").read_text())  # resolved config
+    overrides = yaml.safe_load((args.run_dir / ".hydra" / "overrides.yaml").read_text())
+    extra = {
+        "description": "DeepLabV3+ (smp) on VGG16 (hed weights, blocks 1-4 frozen, output stride 16), "
+        "14 ModaNet classes, trained on modanet_ccp train (800 photos), scored on modanet_ccp val (100 photos)",
+        "data": "../shared/data/modanet_ccp: annotations/modanet_ccp_train.json (train), modanet_ccp_val.json (val)",
+        "epochs": round(int(state["global_step"]) / _steps_per_epoch(config), 2),
+        "steps": int(state["global_step"]),
+        "command": "OMP_NUM_THREADS=1 python -m stylist.train " + " ".join(overrides),
+        "machine": "2-core CPU shared with other jobs, 1 thread",
+        "metrics_val": _scores(args.scores),
+        "metrics_val_flip_tta": _scores(args.scores_flip),
+        "config": {k: config[k] for k in ("model", "data", "trainer", "seed")},
+    }
+    for path in ship(checkpoint, WEIGHTS_DIR, NAME, extra):
+        print(path, f"{path.stat().st_size / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""``ModaNetDataModule``: ModaNet-format photos and masks for DeepLabV3+ training.
+
+Reads a COCO instances JSON with a folder of photos or PaperDoll's ``photos.lmdb``. Without a
+``val_annotations`` file (the official ModaNet val file has no annotations) it makes a seeded
+train/val split of the train file. Masks are rendered once and cached on disk
+(:class:`~stylist.segmentation.modanet.MaskCache`).
+
+With ``feature_cache`` set, the loaders yield cached frozen-encoder features instead of images
+(:mod:`stylist.segmentation.features`); the cache is built in :meth:`prepare_data` (rank 0) and
+reused while its settings are unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from stylist.segmentation.features import CachedFeatures, build_feature_cache, feature_cache_dir
+from stylist.segmentation.modanet import (
+    NUM_CLASSES,
+    ImageRecord,
+    MaskCache,
+    ModaNetAnnotations,
+    open_image_source,
+    split_ids,
+)
+from stylist.segmentation.transforms import EvalTransform, TrainTransform
+from stylist.utils import StylistError
+
+__all__ = ["ModaNetDataset", "ModaNetDataModule"]
+
+
+class ModaNetDataset(Dataset):
+    """``{"image": 3 x H x W in [0, 1], "mask": H x W long, "id": int}`` for the given image ids."""
+
+    def __init__(self, annotations: ModaNetAnnotations, ids: Sequence[int], images: Any, masks: MaskCache,
+                 transform: Any) -> None:  # fmt: skip
+        self.annotations, self.ids, self.images, self.masks, self.transform = annotations, list(ids), images, masks, transform
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def load(self, record: ImageRecord) -> tuple[Any, np.ndarray]:
+        """The PIL image and its uint8 class map; the image is resized to the mask's size if they differ."""
+        image = self.images(record)
+        mask = self.masks(record.id)
+        if image.size != (mask.shape[1], mask.shape[0]):
+            image = image.resize((mask.shape[1], mask.shape[0]))
+        return image, mask
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        record = self.annotations.images[self.ids[index]]
+        image, mask = self.transform(*self.load(record))
+        return {"image": image, "mask": mask, "id": record.id}
+
+
+class ModaNetDataModule(pl.LightningDataModule):
+    """ModaNet (or any set in its format) for semantic segmentation with 14 classes.
+
+    Args:
+        root: folder of the photos (``<file_name>`` of each image record).
+        annotations: instances JSON used for training (and for the split).
+        val_annotations: an annotated val JSON; ``None`` splits ``annotations`` instead.
+        lmdb: PaperDoll's ``photos.lmdb`` (key = photo id); when set, ``root`` is not read.
+        val_fraction, split_seed: the seeded split when ``val_annotations`` is ``None``.
+        long_side: longer image side before augmentation and for validation.
+        crop_size: training crop ``(height, width)``, multiples of 16.
+        scale_range: random scale factor for training.
+        batch_size, val_batch_size, num_workers: loader settings (training drops the last
+            incomplete batch: ASPP's pooling BatchNorm cannot train on one sample).
+        mask_cache_dir: where rendered masks go (default ``~/.cache/stylist/modanet_masks``).
+        feature_cache: ``{"weights": "hed", "freeze_until": "pool4", "size": [H, W], "dir": null}``
+            to train on cached frozen-encoder features (both flips of each training image).
+        max_images: use only the first ``n`` images of each split (tests, pilots).
+    """
+
+    def __init__(
+        self,
+        root: str,
+        annotations: str,
+        val_annotations: str | None = None,
+        lmdb: str | None = None,
+        val_fraction: float = 0.1,
+        split_seed: int = 0,
+        long_side: int = 384,
+        crop_size: Sequence[int] = (384, 256),
+        scale_range: Sequence[float] = (0.75, 1.25),
+        batch_size: int = 8,
+        val_batch_size: int | None = None,
+        num_workers: int = 0,
+        mask_cache_dir: str | None = None,
+        feature_cache: dict[str, Any] | None = None,
+        max_images: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(logger=False)
+        self.train_set: Dataset | None = None
+        self.val_set: Dataset | None = None
+
+    def _check_paths(self) -> None:
+        hp = self.hparams
+        source = hp.lmdb or hp.root
+        for what, path in (("annotation file", hp.annotations), ("images", source), ("val annotation file", hp.val_annotations)):
+            if path is not None and not Path(path).exists():
+                raise StylistError(
+                    f"ModaNet {what} {path} not found. Get ModaNet from https://github.com/eBay/modanet "
+                    "(annotations) and PaperDoll (photos.lmdb) and set data.root / data.annotations / data.lmdb, "
+                    "or train on the shared set with data=modanet_ccp"
+                )
+
+    def _splits(self) -> tuple[tuple[ModaNetAnnotations, list[int]], tuple[ModaNetAnnotations, list[int]]]:
+        hp = self.hparams
+        train = ModaNetAnnotations(hp.annotations)
+        if hp.val_annotations:
+            val = ModaNetAnnotations(hp.val_annotations)
+            if not val.has_annotations:
+                raise StylistError(f"{hp.val_annotations} has no annotations (like ModaNet's official val file): "
+                                   "leave data.val_annotations=null to split the train file")  # fmt: skip
+            train_ids, val_ids = train.ids, val.ids
+        else:
+            val = train
+            train_ids, val_ids = split_ids(train.ids, hp.val_fraction, hp.split_seed)
+        if hp.max_images:
+            train_ids, val_ids = train_ids[: hp.max_images], val_ids[: hp.max_images]
+        return (train, train_ids), (val, val_ids)
+
+    def _dataset(self, annotations: ModaNetAnnotations, ids: list[int], transform: Any) -> ModaNetDataset:
+        images = open_image_source(self.hparams.root, self.hparams.lmdb)
+        return ModaNetDataset(annotations, ids, images, MaskCache(annotations, self.hparams.mask_cache_dir), transform)
+
+    def _cache_folders(self) -> dict[str, tuple[Path, ModaNetDataset, bool]]:
+        spec = dict(self.hparams.feature_cache)
+        size = [int(s) for s in spec.get("size", (self.hparams.long_side, self.hparams.long_side))]
+        folders = {}
+        for name, (annotations, ids), flips in zip(("train", "val"), self._splits(), (True, False)):
+            key = (annotations.sha256, ids, size, spec.get("weights", "hed"), spec.get("freeze_until", "pool4"), flips)
+            folder = feature_cache_dir(spec.get("dir"), *key)
+            folders[name] = (folder, self._dataset(annotations, ids, transform=None), flips)
+        return folders
+
+    def prepare_data(self) -> None:
+        """Check the paths; build the feature cache if configured and missing (rank 0 only)."""
+        self._check_paths()
+        if not self.hparams.feature_cache:
+            return
+        spec = self.hparams.feature_cache
+        size = [int(s) for s in spec.get("size", (self.hparams.long_side, self.hparams.long_side))]
+        for name, (folder, dataset, flips) in self._cache_folders().items():
+            records = [dataset.annotations.images[i] for i in dataset.ids]
+            build_feature_cache(folder, records, dataset.load, size, spec.get("weights", "hed"),
+                                spec.get("freeze_until", "pool4"), flips=flips, keep_images=name == "val")  # fmt: skip
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.train_set is not None:
+            return
+        self._check_paths()
+        hp = self.hparams
+        if hp.feature_cache:
+            folders = self._cache_folders()
+            missing = [str(f) for f, _, _ in folders.values() if not (f / "meta.json").is_file()]
+            if missing:
+                raise StylistError(f"feature cache missing (prepare_data builds it): {missing}")
+            self.train_set, self.val_set = (CachedFeatures(folders[n][0]) for n in ("train", "val"))
+            return
+        (train, train_ids), (val, val_ids) = self._splits()
+        self.train_set = self._dataset(train, train_ids, TrainTransform(hp.long_side, hp.crop_size, hp.scale_range))
+        self.val_set = self._dataset(val, val_ids, EvalTransform(hp.long_side))
+
+    def class_pixel_counts(self) -> torch.Tensor:
+        """Pixels per class over the training masks (``NUM_CLASSES`` longs; padding not counted)."""
+        self.setup()
+        if isinstance(self.train_set, CachedFeatures):
+            masks = np.asarray(self.train_set.mask)
+            return torch.from_numpy(np.bincount(masks.ravel(), minlength=256)[:NUM_CLASSES].astype(np.int64))
+        counts = np.zeros(NUM_CLASSES, dtype=np.int64)
+        for image_id in self.train_set.ids:
+            counts += np.bincount(self.train_set.masks(image_id).ravel(), minlength=NUM_CLASSES)[:NUM_CLASSES]
+        return torch.from_numpy(counts)
+
+    def train_dataloader(self) -> DataLoader:
+        hp = self.hparams
+        if len(self.train_set) < hp.batch_size:
+            raise StylistError(f"{len(self.train_set)} training images < batch_size {hp.batch_size}")
+        return DataLoader(self.train_set, batch_size=hp.batch_size, shuffle=True, drop_last=True,
+                          num_workers=hp.num_workers, persistent_workers=hp.num_workers > 0)  # fmt: skip
+
+    def val_dataloader(self) -> DataLoader:
+        hp = self.hparams
+        batch_size = 1 if not hp.feature_cache and hp.val_batch_size is None else (hp.val_batch_size or hp.batch_size)
+        return DataLoader(self.val_set, batch_size=batch_size, shuffle=False, num_workers=hp.num_workers,
+                          persistent_workers=hp.num_workers > 0)  # fmt: skip

@@ -1,0 +1,155 @@
+"""Cache of the frozen encoder prefix's features: a training-time speed-up, nothing else.
+
+With VGG16 blocks 1-4 frozen (``freeze_until="pool4"``), every epoch would recompute the same
+features; on a CPU they cost most of a training step. :func:`build_feature_cache` runs the frozen
+prefix once per image (and once per horizontal flip for training) at a fixed ``size`` and stores,
+in float16 ``.npy`` files that are memory-mapped afterwards:
+
+* ``low``: ``N x 128 x H/4 x W/4``, the decoder's stride-4 features (``pool2``);
+* ``high``: ``N x C x h x w``, the activation at the frozen boundary;
+* ``mask``: ``N x H x W`` uint8 labels (padding = 255), and for validation ``image`` (uint8 RGB)
+  for overlays.
+
+The folder name hashes the annotation file, the image ids, the size, the weights and the
+boundary, so a changed setting builds a new cache and an unchanged one is reused.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from stylist.segmentation.encoder import VGG16Encoder
+from stylist.segmentation.modanet import ImageRecord, annotation_key
+from stylist.segmentation.transforms import fit_pair
+from stylist.utils import cache_dir, get_logger
+
+__all__ = ["CACHE_VERSION", "feature_cache_dir", "build_feature_cache", "CachedFeatures"]
+
+log = get_logger(__name__)
+CACHE_VERSION = 1
+
+
+def feature_cache_dir(root: str | Path | None, *key_parts: Any) -> Path:
+    """``<root or stylist cache>/modanet_features/<hash of key_parts>``."""
+    base = Path(root).expanduser() if root else cache_dir() / "modanet_features"
+    return base / annotation_key(CACHE_VERSION, *key_parts)
+
+
+def _encoder(weights: str, freeze_until: str) -> VGG16Encoder:
+    encoder = VGG16Encoder(output_stride=16).load_vgg(weights)
+    encoder.freeze(freeze_until)
+    return encoder.eval()
+
+
+def build_feature_cache(
+    target: Path,
+    records: Sequence[ImageRecord],
+    load: Callable[[ImageRecord], tuple[Any, np.ndarray]],
+    size: Sequence[int],
+    weights: str,
+    freeze_until: str,
+    flips: bool,
+    keep_images: bool,
+    batch_size: int = 4,
+) -> Path:
+    """Compute and store the frozen features of ``records`` in ``target`` (skipped if complete).
+
+    Args:
+        target: cache folder (written under a temporary name, then renamed).
+        records: images, in order; with ``flips`` each is followed by its mirror image.
+        load: ``record -> (PIL image, H x W uint8 mask)``.
+        size: ``(height, width)`` canvas, multiples of 16.
+        weights, freeze_until: the encoder's pretrained weights and frozen boundary.
+        flips: also store the horizontally flipped image.
+        keep_images: also store the uint8 images (for overlays).
+    """
+    if (target / "meta.json").is_file():
+        return target
+    encoder = _encoder(weights, freeze_until)
+    height, width = int(size[0]), int(size[1])
+    copies = 2 if flips else 1
+    n = len(records) * copies
+    with torch.no_grad():
+        low_shape, high_shape = (t.shape[1:] for t in encoder.frozen_features(torch.zeros(1, 3, height, width)))
+    tmp = target.with_name(target.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    arrays = {
+        "low": np.lib.format.open_memmap(tmp / "low.npy", "w+", np.float16, (n, *low_shape)),
+        "high": np.lib.format.open_memmap(tmp / "high.npy", "w+", np.float16, (n, *high_shape)),
+        "mask": np.lib.format.open_memmap(tmp / "mask.npy", "w+", np.uint8, (n, height, width)),
+    }
+    if keep_images:
+        arrays["image"] = np.lib.format.open_memmap(tmp / "image.npy", "w+", np.uint8, (n, height, width, 3))
+    start = time.perf_counter()
+    for first in range(0, len(records), batch_size):
+        images, masks = [], []
+        for record in records[first : first + batch_size]:
+            image, mask = fit_pair(*load(record), (height, width))
+            images.append(image)
+            masks.append(mask)
+            if flips:
+                images.append(image.flip(-1))
+                masks.append(mask.flip(-1))
+        batch = torch.stack(images)
+        low, high = encoder.frozen_features(batch)
+        rows = slice(first * copies, first * copies + len(images))
+        arrays["low"][rows] = low.half().numpy()
+        arrays["high"][rows] = high.half().numpy()
+        arrays["mask"][rows] = torch.stack(masks).clamp(max=255).to(torch.uint8).numpy()
+        if keep_images:
+            arrays["image"][rows] = (batch * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+        done = min(first + batch_size, len(records))
+        if done % 50 < batch_size or done == len(records):
+            log.info("feature cache %s: %d/%d images (%.0f s)", target.name, done, len(records), time.perf_counter() - start)
+    for array in arrays.values():
+        array.flush()
+    meta = {"ids": [r.id for r in records], "flips": flips, "size": [height, width], "weights": weights,
+            "freeze_until": freeze_until, "seconds": round(time.perf_counter() - start, 1)}  # fmt: skip
+    (tmp / "meta.json").write_text(json.dumps(meta))
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return target
+
+
+class CachedFeatures(Dataset):
+    """Samples of a feature cache: ``{"low", "high"}`` (float32), ``"mask"`` (long), ``"image"`` if kept.
+
+    One sample per image: when the cache holds both orientations, each access picks one at random
+    (the horizontal-flip augmentation).
+
+    Args:
+        folder: a folder written by :func:`build_feature_cache`.
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self.meta = json.loads((self.folder / "meta.json").read_text())
+        self.low = np.load(self.folder / "low.npy", mmap_mode="r")
+        self.high = np.load(self.folder / "high.npy", mmap_mode="r")
+        self.mask = np.load(self.folder / "mask.npy", mmap_mode="r")
+        image_path = self.folder / "image.npy"
+        self.image = np.load(image_path, mmap_mode="r") if image_path.is_file() else None
+        self.copies = 2 if self.meta["flips"] else 1
+
+    def __len__(self) -> int:
+        return len(self.mask) // self.copies
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        index = index * self.copies + int(torch.randint(self.copies, ()))
+        sample = {
+            "low": torch.from_numpy(np.array(self.low[index], dtype=np.float32)),
+            "high": torch.from_numpy(np.array(self.high[index], dtype=np.float32)),
+            "mask": torch.from_numpy(self.mask[index].astype(np.int64)),
+        }
+        if self.image is not None:
+            sample["image"] = torch.from_numpy(np.array(self.image[index])).permute(2, 0, 1).float() / 255.0
+        return sample

@@ -1,0 +1,69 @@
+"""``segment`` at full resolution, loading from a checkpoint, shipping, and the shipped model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from conftest import MODANET_CCP, needs_shared
+from tiny_modanet import tiny_modanet, tiny_overrides  # noqa: F401  (fixture)
+
+from stylist.cli.train import train_from_config
+from stylist.segmentation import CLASS_NAMES, Segmenter, load_segmenter, segment
+from stylist.segmentation.model import build_deeplab
+from stylist.segmentation.modanet import ModaNetAnnotations
+from stylist.segmentation.predict import load_shipped, ship
+from stylist.utils import StylistError
+
+
+def test_segment_returns_full_resolution_maps():
+    torch.manual_seed(0)
+    segmenter = Segmenter(build_deeplab(encoder_weights="random", decoder_channels=32).eval(), long_side=48)
+    class_map, probs = segment(torch.rand(1, 3, 75, 50), segmenter, flip=True, scales=(1.0, 1.3))
+    assert class_map.shape == (75, 50) and class_map.dtype == torch.long
+    assert probs.shape == (len(CLASS_NAMES), 75, 50)
+    torch.testing.assert_close(probs.sum(0), torch.ones(75, 50))
+    assert torch.equal(probs.argmax(0), class_map)
+    with pytest.raises(StylistError, match="1 x 3 x H x W"):
+        segment(torch.rand(2, 3, 16, 16), segmenter)
+
+
+@pytest.mark.slow
+def test_checkpoint_loads_and_ships(compose_cfg, tiny_modanet, tmp_path):
+    overrides = ["+experiment=deeplab_modanet_cpu", "trainer.max_steps=1", "trainer.limit_val_batches=1",
+                 *tiny_overrides(tiny_modanet, tmp_path), "callbacks=default", "~callbacks.lr_monitor",
+                 "data.feature_cache.size=[64,48]", f"data.feature_cache.dir={tmp_path / 'features'}"]  # fmt: skip
+    train_from_config(compose_cfg("train", overrides))
+    checkpoint = tmp_path / "checkpoints" / "last.ckpt"
+    assert checkpoint.is_file()
+    segmenter = load_segmenter(str(checkpoint))
+    assert segmenter.long_side == 64 and not segmenter.training
+    image = torch.rand(1, 3, 96, 64)
+    expected = segment(image, segmenter)[1]
+    weights, meta = ship(checkpoint, tmp_path / "weights", "tiny", {"steps": 1})
+    import yaml
+
+    shipped = load_shipped(weights, yaml.safe_load(meta.read_text()))
+    torch.testing.assert_close(segment(image, shipped)[1], expected, atol=2e-2, rtol=0)  # float16 weights
+
+
+@pytest.mark.shared
+@needs_shared("data", "modanet_ccp")
+def test_shipped_model_finds_garments_on_an_unseen_photo():
+    from stylist.image import load_image
+
+    segmenter = load_segmenter("deeplab_modanet_ccp")
+    image_id = 801  # modanet_ccp_val: never used for training
+    image = load_image(MODANET_CCP / "images" / f"{image_id:07d}.jpg")
+    class_map, probs = segment(image, segmenter)
+    assert class_map.shape == image.shape[-2:] and probs.shape[0] == 14
+    truth = torch.from_numpy(
+        ModaNetAnnotations(MODANET_CCP / "annotations" / "modanet_ccp_val.json").mask(image_id).astype(np.int64)
+    )
+    garments = [CLASS_NAMES.index(n) for n in ("outer", "dress", "pants", "top", "shorts", "skirt")]
+    present = [c for c in garments if (truth == c).float().mean() > 0.02]
+    assert present, "the test photo should show a garment"
+    for c in present:
+        intersection = ((class_map == c) & (truth == c)).sum()
+        union = ((class_map == c) | (truth == c)).sum()
+        assert intersection / union > 0.3, f"{CLASS_NAMES[c]} not found"
