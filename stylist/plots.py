@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from stylist.utils import atomic_write
 
-__all__ = ["plot_loss_history"]
+__all__ = ["plot_loss_history", "save_figure"]
 
 
 def plot_loss_history(
@@ -37,6 +37,13 @@ def plot_loss_history(
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def save_figure(fig: Any, path: str | os.PathLike) -> Path:
+    """Write a matplotlib figure as PNG atomically and close it."""
+    import matplotlib.pyplot as plt
+
     path = Path(path)
     with atomic_write(path) as tmp:
         fig.savefig(tmp, format="png")

@@ -33,6 +33,21 @@ WEIGHT_CHOICES = ("auto", "imagenet", "hed", "random", "<path to .pth>")
 _TORCHVISION_CONV_INDICES = (0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28)
 
 
+def vgg16_layers(pooling: str = "max", inplace_relu: bool = False) -> OrderedDict[str, nn.Module]:
+    """VGG16's convolutional trunk as named modules ``conv{b}_{i}``, ``relu{b}_{i}``, ``pool{b}``
+    (the names the weight files and the layer lookup use)."""
+    layers: OrderedDict[str, nn.Module] = OrderedDict()
+    in_channels = 3
+    for block, n_convs in enumerate(VGG16_BLOCK_SIZES, start=1):
+        out_channels = min(64 * 2 ** (block - 1), 512)
+        for index in range(1, n_convs + 1):
+            layers[f"conv{block}_{index}"] = nn.Conv2d(in_channels, out_channels, 3, padding=1)
+            layers[f"relu{block}_{index}"] = nn.ReLU(inplace=inplace_relu)
+            in_channels = out_channels
+        layers[f"pool{block}"] = nn.MaxPool2d(2, 2) if pooling == "max" else nn.AvgPool2d(2, 2)
+    return layers
+
+
 def layer_names(block_sizes: Sequence[int] = VGG16_BLOCK_SIZES) -> list[str]:
     """All layer names in forward order: ``conv1_1, relu1_1, conv1_2, relu1_2, pool1, ...``."""
     names = []
@@ -86,19 +101,10 @@ class VGGEncoder(nn.Module):
             raise StylistError(f"pooling must be 'max' or 'avg', not '{pooling}'")
         self.weights_name = weights_name
         self.register_buffer("rgb_mean", torch.tensor(rgb_mean, dtype=torch.float32).view(1, 3, 1, 1))
-        layers: OrderedDict[str, nn.Module] = OrderedDict()
-        in_channels = 3
-        for block, n_convs in enumerate(VGG16_BLOCK_SIZES, start=1):
-            out_channels = min(64 * 2 ** (block - 1), 512)
-            for index in range(1, n_convs + 1):
-                layers[f"conv{block}_{index}"] = nn.Conv2d(in_channels, out_channels, 3, padding=1)
-                layers[f"relu{block}_{index}"] = nn.ReLU(inplace=False)
-                in_channels = out_channels
-            layers[f"pool{block}"] = nn.MaxPool2d(2, 2) if pooling == "max" else nn.AvgPool2d(2, 2)
-        self.layers = nn.ModuleDict(layers)
+        self.layers = nn.ModuleDict(vgg16_layers(pooling))
         if state_dict is not None:
             self.layers.load_state_dict(state_dict, strict=False)
-            missing = [f"{k}.weight" for k, m in layers.items() if isinstance(m, nn.Conv2d)]
+            missing = [f"{k}.weight" for k, m in self.layers.items() if isinstance(m, nn.Conv2d)]
             missing = [k for k in missing if k not in state_dict]
             if missing:
                 raise StylistError(f"VGG16 weights lack {missing}")

@@ -21,7 +21,6 @@ A frozen prefix (``freeze(until="pool4")``) lets training cache its features onc
 
 from __future__ import annotations
 
-from collections import OrderedDict
 
 import torch
 from segmentation_models_pytorch.encoders import encoders as smp_encoders
@@ -29,13 +28,12 @@ from segmentation_models_pytorch.encoders._base import EncoderMixin
 from torch import nn
 
 from stylist.backbones import get_backbone, layer_names
-from stylist.backbones.vgg import IMAGENET_RGB_MEAN
+from stylist.backbones.vgg import IMAGENET_RGB_MEAN, vgg16_layers
 from stylist.utils import StylistError
 
 __all__ = ["ENCODER_NAME", "VGG16Encoder", "register_encoder"]
 
 ENCODER_NAME = "stylist_vgg16"
-_BLOCK_SIZES = (2, 2, 3, 3, 3)
 
 
 class VGG16Encoder(nn.Module, EncoderMixin):
@@ -55,16 +53,7 @@ class VGG16Encoder(nn.Module, EncoderMixin):
         self._depth, self._in_channels, self._output_stride = 5, 3, 32
         self._out_channels = [3, 64, 128, 256, 512, 512]
         self.register_buffer("rgb_mean", torch.tensor(IMAGENET_RGB_MEAN).view(1, 3, 1, 1))
-        layers: OrderedDict[str, nn.Module] = OrderedDict()
-        in_channels = 3
-        for block, n_convs in enumerate(_BLOCK_SIZES, start=1):
-            out_channels = min(64 * 2 ** (block - 1), 512)
-            for index in range(1, n_convs + 1):
-                layers[f"conv{block}_{index}"] = nn.Conv2d(in_channels, out_channels, 3, padding=1)
-                layers[f"relu{block}_{index}"] = nn.ReLU(inplace=True)
-                in_channels = out_channels
-            layers[f"pool{block}"] = nn.MaxPool2d(2, 2)
-        self.layers = nn.ModuleDict(layers)
+        self.layers = nn.ModuleDict(vgg16_layers("max", inplace_relu=True))
         self.frozen_until: str | None = None
         if output_stride != 32:
             self.make_dilated(output_stride)

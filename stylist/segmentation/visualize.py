@@ -10,7 +10,7 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from stylist.segmentation.modanet import CLASS_NAMES, IGNORE_INDEX
-from stylist.utils import atomic_write
+from stylist.plots import save_figure
 
 __all__ = ["PALETTE", "colorize", "overlay", "plot_confusion", "plot_curves"]
 
@@ -99,11 +99,7 @@ def plot_confusion(matrix: torch.Tensor, path: str | os.PathLike, title: str = "
     ax.set_title(title)
     fig.colorbar(shown, ax=ax, fraction=0.046)
     fig.tight_layout()
-    path = Path(path)
-    with atomic_write(path) as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_curves(log_dir: str | os.PathLike, path: str | os.PathLike, title: str = "DeepLabV3+ training") -> Path:
@@ -142,8 +138,4 @@ def plot_curves(log_dir: str | os.PathLike, path: str | os.PathLike, title: str 
     right.grid(alpha=0.3)
     fig.suptitle(title)
     fig.tight_layout()
-    path = Path(path)
-    with atomic_write(path) as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
