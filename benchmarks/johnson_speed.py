@@ -1,7 +1,7 @@
 """Johnson inference speed, as ratios to references timed in the same run.
 
 * ms per image of a trained TransformerNet at 256, 512 and 1024 px (median of ``--repeats``),
-  for eager fp32 and the variants channels-last, ``torch.compile`` and bf16 autocast (bf16 kept only
+  for eager fp32 and the variants bf16 autocast, channels-last and ``torch.compile`` (bf16 kept only
   where its output stays within ``--bf16-tolerance`` of fp32);
 * the network's achieved GFLOP/s (FLOPs counted by ``torch.utils.flop_counter``) over a large
   fp32 matmul's GFLOP/s in the same process (target >= 0.7 at 512 px);
@@ -33,7 +33,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from stylist.backbones import get_backbone
 from stylist.gatys import stylize as gatys_stylize
 from stylist.image import load_image
-from stylist.johnson import load_transformer
+from stylist.johnson import load_transformer, stylize_image
 from stylist.losses import PerceptualLoss
 from stylist.utils import atomic_write
 from stylist.weights import metadata
@@ -61,11 +61,10 @@ def network_flops(net: torch.nn.Module, image: torch.Tensor) -> int:
 
 
 def variants(net: torch.nn.Module) -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
-    """Name -> inference function (input and output contiguous fp32 NCHW)."""
+    """Name -> inference function (input and output contiguous fp32 NCHW). The eager and compiled
+    variants go through the library's ``stylize_image`` (its ``bf16`` option and
+    ``load_transformer(..., compile=True)``); channels-last is measured here only."""
     channels_last = load_like(net).to(memory_format=torch.channels_last)
-
-    def eager(x: torch.Tensor) -> torch.Tensor:
-        return net(x)
 
     def cl(x: torch.Tensor) -> torch.Tensor:
         return channels_last(x.contiguous(memory_format=torch.channels_last)).contiguous()
@@ -75,16 +74,14 @@ def variants(net: torch.nn.Module) -> dict[str, Callable[[torch.Tensor], torch.T
             return channels_last(x.contiguous(memory_format=torch.channels_last)).float().contiguous()
 
     compiled = torch.compile(load_like(net), dynamic=False)
-
-    def compiled_fp32(x: torch.Tensor) -> torch.Tensor:
-        return compiled(x)
-
-    def compiled_bf16(x: torch.Tensor) -> torch.Tensor:
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            return compiled(x).float()
-
-    return {"eager_fp32": eager, "channels_last_fp32": cl, "channels_last_bf16": cl_bf16,
-            "compile_fp32": compiled_fp32, "compile_bf16": compiled_bf16}
+    return {
+        "eager_fp32": lambda x: stylize_image(net, x),
+        "eager_bf16": lambda x: stylize_image(net, x, bf16=True),
+        "channels_last_fp32": cl,
+        "channels_last_bf16": cl_bf16,
+        "compile_fp32": lambda x: stylize_image(compiled, x),
+        "compile_bf16": lambda x: stylize_image(compiled, x, bf16=True),
+    }
 
 
 def load_like(net: torch.nn.Module) -> torch.nn.Module:
@@ -130,6 +127,7 @@ def main() -> None:
     parser.add_argument("--matmul-size", type=int, default=2048)
     parser.add_argument("--bf16-tolerance", type=float, default=2 / 255, help="max mean |bf16 - fp32| to keep bf16")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/johnson_speed.json"))
+    parser.add_argument("--note", default="", help="e.g. whether other jobs shared the machine")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -181,7 +179,7 @@ def main() -> None:
         "machine": f"{platform.machine()} {platform.processor()}, {args.threads} torch threads, "
                    f"torch {torch.__version__}",
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "note": "shared 2-core CPU (other jobs running), timings are noisy",
+        "note": args.note,
     }
     with atomic_write(args.out) as tmp:
         tmp.write_text(json.dumps(result, indent=1))

@@ -22,7 +22,7 @@ from stylist.image import resize_longest
 from stylist.losses import PerceptualLoss
 from stylist.utils import StylistError
 
-__all__ = ["GatysResult", "stylize", "rgb_to_yiq", "yiq_to_rgb", "DEFAULT_STYLE_LAYERS", "DEFAULT_CONTENT_LAYERS"]
+__all__ = ["GatysResult", "stylize", "optimise_over_scales", "rgb_to_yiq", "yiq_to_rgb", "DEFAULT_STYLE_LAYERS", "DEFAULT_CONTENT_LAYERS"]
 
 #: The seed report's defaults (Keras names): content block2_conv2, style block{1..5}_conv1.
 DEFAULT_CONTENT_LAYERS = ("relu2_2",)
@@ -89,7 +89,7 @@ class _BudgetReached(Exception):
 
 def _optimise(
     image: torch.Tensor,
-    loss_fn: PerceptualLoss,
+    loss_fn: Callable[[torch.Tensor], Any],
     optimizer: str,
     iterations: int,
     lr: float,
@@ -248,33 +248,11 @@ def stylize(
         style_layer_weights=style_layer_weights,
     )
     history: dict[str, list[float]] = {"total": [], "content": [], "style": [], "tv": [], "scale": []}
-    image: torch.Tensor | None = None
-    optimising_seconds = 0.0
-    for scale in scales:
-        content_s = _rescale(content, scale)
-        styles_s = [_rescale(s, scale) for s in styles]
-        loss_fn.set_content(content_s)
-        loss_fn.set_style(
-            styles_s,
-            blend=style_blend,
-            masks=None if masks is None else [_resize_mask(m, content_s) for m in masks],
-            style_masks=None if style_masks is None else [
-                None if m is None else _resize_mask(m, s) for m, s in zip(style_masks, styles_s)
-            ],
-        )
-        if image is None:
-            start_image = _initial_image(init, content_s, styles_s[0], generator)
-        else:
-            start_image = F.interpolate(image, size=content_s.shape[-2:], mode="bilinear", align_corners=False)
-        start = time.perf_counter()
-        image = _optimise(
-            start_image.detach().clone().requires_grad_(True),
-            loss_fn, optimizer, iterations, lr, history, progress, lbfgs_history_size,
-        )
-        optimising_seconds += time.perf_counter() - start
-        if callback is not None:
-            callback(len(history["total"]), {k: v[-1] for k, v in history.items()})
-    assert image is not None
+    image, optimising_seconds = optimise_over_scales(
+        loss_fn, content, styles, lambda content_s, styles_s: _initial_image(init, content_s, styles_s[0], generator),
+        history, scales=scales, style_blend=style_blend, masks=masks, style_masks=style_masks, optimizer=optimizer,
+        iterations=iterations, lr=lr, lbfgs_history_size=lbfgs_history_size, progress=progress, callback=callback,
+    )  # fmt: skip
     output = image.detach().clamp(0, 1)
     if preserve_color:
         yiq = rgb_to_yiq(original_content)
@@ -286,6 +264,75 @@ def stylize(
         seconds_per_iteration=optimising_seconds / max(1, len(history["total"])),
         backbone_weights=getattr(encoder, "weights_name", type(encoder).__name__),
     )
+
+
+def optimise_over_scales(
+    loss_fn: PerceptualLoss,
+    content: torch.Tensor,
+    styles: Sequence[torch.Tensor],
+    start: Callable[[torch.Tensor, list[torch.Tensor]], torch.Tensor],
+    history: dict[str, list[float]],
+    *,
+    scales: Sequence[float] = (1.0,),
+    style_blend: Sequence[float] | None = None,
+    masks: Sequence[torch.Tensor] | None = None,
+    style_masks: Sequence[torch.Tensor | None] | None = None,
+    extend_loss: Callable[[PerceptualLoss, torch.Tensor], Callable[[torch.Tensor], Any]] | None = None,
+    optimizer: str = "lbfgs",
+    iterations: int = 300,
+    lr: float = 1.0,
+    lbfgs_history_size: int = 20,
+    progress: bool = True,
+    callback: Callable[[int, dict[str, float]], None] | None = None,
+) -> tuple[torch.Tensor, float]:
+    """Optimise an image against ``loss_fn``, coarse to fine (the loop shared by Gatys and Deep
+    Photo Style Transfer).
+
+    For each scale (a fraction of the content's longest side): set ``loss_fn``'s content and
+    style targets (masks resized alike), start from ``start(content_s, styles_s)`` at the first
+    scale or from the previous result upsampled, and run ``iterations`` loss evaluations.
+
+    Args:
+        extend_loss: ``(loss_fn, content_s) -> loss`` builds the loss optimised at a scale (e.g.
+            adds the photorealism term of that size); default ``loss_fn`` itself. The loss
+            returns :class:`~stylist.losses.LossTerms` (or a subclass).
+        history: per-evaluation losses are appended to its lists (one per term, and ``"scale"``).
+        Others: see :func:`stylize`.
+
+    Returns:
+        The final image (not clamped) and the seconds spent optimising (setting the targets and
+        building ``extend_loss`` are not counted).
+    """
+    image: torch.Tensor | None = None
+    seconds = 0.0
+    for scale in scales:
+        content_s = _rescale(content, scale)
+        styles_s = [_rescale(s, scale) for s in styles]
+        loss_fn.set_content(content_s)
+        loss_fn.set_style(
+            styles_s,
+            blend=style_blend,
+            masks=None if masks is None else [_resize_mask(m, content_s) for m in masks],
+            style_masks=None if style_masks is None else [
+                None if m is None else _resize_mask(m, s) for m, s in zip(style_masks, styles_s)
+            ],
+        )  # fmt: skip
+        scale_loss = loss_fn if extend_loss is None else extend_loss(loss_fn, content_s)
+        if image is None:
+            start_image = start(content_s, styles_s)
+        else:
+            start_image = F.interpolate(image, size=content_s.shape[-2:], mode="bilinear", align_corners=False)
+        began = time.perf_counter()
+        image = _optimise(
+            start_image.detach().clone().requires_grad_(True),
+            scale_loss, optimizer, iterations, lr, history, progress, lbfgs_history_size,
+        )
+        seconds += time.perf_counter() - began
+        if callback is not None:
+            callback(len(history["total"]), {k: v[-1] for k, v in history.items()})
+    if image is None:
+        raise StylistError("scales is empty: give at least one, e.g. (1.0,)")
+    return image, seconds
 
 
 def _rescale(image: torch.Tensor, scale: float) -> torch.Tensor:

@@ -84,20 +84,23 @@ def run_johnson(
     model: nn.Module | str | None = None,
     tile_size: int | None = None,
     overlap: int = 32,
+    compile: bool = False,
+    bf16: bool = False,
     **ignored: Any,
 ) -> MethodResult:
     """Johnson et al.: one pass of a trained :class:`~stylist.johnson.TransformerNet` (a module, a
     shipped name or a checkpoint path); the style is the model's, so ``styles`` and the loss options
-    are ignored."""
+    are ignored. ``compile`` (for a name or path) and ``bf16``: see
+    :func:`~stylist.johnson.load_transformer` and :func:`~stylist.johnson.stylize_image`."""
     import time
 
     from stylist.johnson import load_transformer, stylize_image
 
     if model is None:
         raise StylistError("method=johnson needs a trained model: model=starry_night (or method.model=<file.ckpt>)")
-    net = load_transformer(model) if isinstance(model, str) else model
+    net = load_transformer(model, compile=compile) if isinstance(model, str) else model
     start = time.perf_counter()
-    image = stylize_image(net, content, tile_size=tile_size, overlap=overlap)
+    image = stylize_image(net, content, tile_size=tile_size, overlap=overlap, bf16=bf16)
     return MethodResult(image=image, info={"seconds_inference": time.perf_counter() - start})
 
 

@@ -29,7 +29,7 @@ from stylist.segmentation.modanet import (
     open_image_source,
     split_ids,
 )
-from stylist.segmentation.transforms import EvalTransform, TrainTransform
+from stylist.segmentation.transforms import EvalTransform, TrainTransform, round_up
 from stylist.utils import StylistError
 
 __all__ = ["ModaNetDataset", "ModaNetDataModule"]
@@ -74,8 +74,10 @@ class ModaNetDataModule(pl.LightningDataModule):
         batch_size, val_batch_size, num_workers: loader settings (training drops the last
             incomplete batch: ASPP's pooling BatchNorm cannot train on one sample).
         mask_cache_dir: where rendered masks go (default ``~/.cache/stylist/modanet_masks``).
-        feature_cache: ``{"weights": "hed", "freeze_until": "pool4", "size": [H, W], "dir": null}``
-            to train on cached frozen-encoder features (both flips of each training image).
+        feature_cache: ``{"weights": "hed", "freeze_until": "pool4", "size": [H, W], "scales": [1.0],
+            "dir": null}`` to train on cached frozen-encoder features: both flips of each training
+            image at each scale (canvas ``size * scale``, rounded up to multiples of 16), from which
+            training draws random ``size`` crops; validation uses scale 1.
         max_images: use only the first ``n`` images of each split (tests, pilots).
     """
 
@@ -133,27 +135,33 @@ class ModaNetDataModule(pl.LightningDataModule):
         images = open_image_source(self.hparams.root, self.hparams.lmdb)
         return ModaNetDataset(annotations, ids, images, MaskCache(annotations, self.hparams.mask_cache_dir), transform)
 
-    def _cache_folders(self) -> dict[str, tuple[Path, ModaNetDataset, bool]]:
+    def _cache_specs(self) -> dict[str, list[tuple[Path, ModaNetDataset, bool, list[int]]]]:
+        """Per split, the caches to build: ``(folder, dataset, flips, size)``, one per training scale."""
         spec = dict(self.hparams.feature_cache)
-        size = [int(s) for s in spec.get("size", (self.hparams.long_side, self.hparams.long_side))]
-        folders = {}
+        base = [int(s) for s in spec.get("size", (self.hparams.long_side, self.hparams.long_side))]
+        weights, boundary = spec.get("weights", "hed"), spec.get("freeze_until", "pool4")
+        scales = {"train": [float(s) for s in spec.get("scales", [1.0])], "val": [1.0]}
+        specs: dict[str, list[tuple[Path, ModaNetDataset, bool, list[int]]]] = {}
         for name, (annotations, ids), flips in zip(("train", "val"), self._splits(), (True, False)):
-            key = (annotations.sha256, ids, size, spec.get("weights", "hed"), spec.get("freeze_until", "pool4"), flips)
-            folder = feature_cache_dir(spec.get("dir"), *key)
-            folders[name] = (folder, self._dataset(annotations, ids, transform=None), flips)
-        return folders
+            dataset = self._dataset(annotations, ids, transform=None)
+            specs[name] = []
+            for scale in scales[name]:
+                size = [round_up(round(side * scale), 16) for side in base]
+                folder = feature_cache_dir(spec.get("dir"), annotations.sha256, ids, size, weights, boundary, flips)
+                specs[name].append((folder, dataset, flips, size))
+        return specs
 
     def prepare_data(self) -> None:
-        """Check the paths; build the feature cache if configured and missing (rank 0 only)."""
+        """Check the paths; build the feature caches if configured and missing (rank 0 only)."""
         self._check_paths()
         if not self.hparams.feature_cache:
             return
         spec = self.hparams.feature_cache
-        size = [int(s) for s in spec.get("size", (self.hparams.long_side, self.hparams.long_side))]
-        for name, (folder, dataset, flips) in self._cache_folders().items():
-            records = [dataset.annotations.images[i] for i in dataset.ids]
-            build_feature_cache(folder, records, dataset.load, size, spec.get("weights", "hed"),
-                                spec.get("freeze_until", "pool4"), flips=flips, keep_images=name == "val")  # fmt: skip
+        for name, caches in self._cache_specs().items():
+            for folder, dataset, flips, size in caches:
+                records = [dataset.annotations.images[i] for i in dataset.ids]
+                build_feature_cache(folder, records, dataset.load, size, spec.get("weights", "hed"),
+                                    spec.get("freeze_until", "pool4"), flips=flips, keep_images=name == "val")  # fmt: skip
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
@@ -161,11 +169,13 @@ class ModaNetDataModule(pl.LightningDataModule):
         self._check_paths()
         hp = self.hparams
         if hp.feature_cache:
-            folders = self._cache_folders()
-            missing = [str(f) for f, _, _ in folders.values() if not (f / "meta.json").is_file()]
+            specs = self._cache_specs()
+            missing = [str(c[0]) for caches in specs.values() for c in caches if not (c[0] / "meta.json").is_file()]
             if missing:
                 raise StylistError(f"feature cache missing (prepare_data builds it): {missing}")
-            self.train_set, self.val_set = (CachedFeatures(folders[n][0]) for n in ("train", "val"))
+            base = specs["val"][0][3]
+            self.train_set = CachedFeatures([c[0] for c in specs["train"]], crop=base)
+            self.val_set = CachedFeatures(specs["val"][0][0])
             return
         (train, train_ids), (val, val_ids) = self._splits()
         self.train_set = self._dataset(train, train_ids, TrainTransform(hp.long_side, hp.crop_size, hp.scale_range))

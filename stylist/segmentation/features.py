@@ -11,7 +11,10 @@ in float16 ``.npy`` files that are memory-mapped afterwards:
   for overlays.
 
 The folder name hashes the annotation file, the image ids, the size, the weights and the
-boundary, so a changed setting builds a new cache and an unchanged one is reused.
+boundary, so a changed setting builds a new cache and an unchanged one is reused. Training can
+use several caches of the same images at different scales (larger canvases), from which
+:class:`CachedFeatures` draws random scale / flip / crop views: augmentation without re-running
+the frozen layers.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from torch.utils.data import Dataset
 from stylist.segmentation.encoder import VGG16Encoder
 from stylist.segmentation.modanet import ImageRecord, annotation_key
 from stylist.segmentation.transforms import fit_pair
-from stylist.utils import cache_dir, get_logger
+from stylist.utils import StylistError, cache_dir, get_logger
 
 __all__ = ["CACHE_VERSION", "feature_cache_dir", "build_feature_cache", "CachedFeatures"]
 
@@ -121,35 +124,76 @@ def build_feature_cache(
 
 
 class CachedFeatures(Dataset):
-    """Samples of a feature cache: ``{"low", "high"}`` (float32), ``"mask"`` (long), ``"image"`` if kept.
+    """Samples of feature caches: ``{"low", "high"}`` (float32), ``"mask"`` (long), ``"image"`` if kept.
 
-    One sample per image: when the cache holds both orientations, each access picks one at random
-    (the horizontal-flip augmentation).
+    One sample per image. Each access picks one of ``folders`` at random (the same images cached
+    at several scales: the scale augmentation), one orientation when the cache holds both (the
+    horizontal flip), and, with ``crop``, a random window of ``crop = (height, width)`` pixels at
+    a multiple of 16 so that it falls on the stride-16 grid of ``high`` and the stride-4 grid of
+    ``low`` (the random-crop augmentation).
 
     Args:
-        folder: a folder written by :func:`build_feature_cache`.
+        folders: folders written by :func:`build_feature_cache` for the same images (one is fine).
+        crop: window size in pixels (multiples of 16, at most each folder's size), or ``None``
+            for the whole canvas (then all folders must have the same size).
     """
 
-    def __init__(self, folder: str | Path) -> None:
-        self.folder = Path(folder)
-        self.meta = json.loads((self.folder / "meta.json").read_text())
-        self.low = np.load(self.folder / "low.npy", mmap_mode="r")
-        self.high = np.load(self.folder / "high.npy", mmap_mode="r")
-        self.mask = np.load(self.folder / "mask.npy", mmap_mode="r")
-        image_path = self.folder / "image.npy"
+    def __init__(self, folders: str | Path | Sequence[str | Path], crop: Sequence[int] | None = None) -> None:
+        folders = [folders] if isinstance(folders, (str, Path)) else list(folders)
+        self.parts = [_CacheArrays(Path(f)) for f in folders]
+        sizes = {tuple(part.meta["size"]) for part in self.parts}
+        self.crop = tuple(int(c) for c in crop) if crop is not None else None
+        if self.crop is None and len(sizes) > 1:
+            raise StylistError(f"feature caches of different sizes {sorted(sizes)} need a crop size")
+        if self.crop is not None and (any(c % 16 for c in self.crop)
+                                      or any(c > s for size in sizes for c, s in zip(self.crop, size))):  # fmt: skip
+            raise StylistError(f"crop {list(self.crop)} must be multiples of 16 within every cached size {sorted(sizes)}")
+        if len({len(part) for part in self.parts}) > 1:
+            raise StylistError("feature caches hold different numbers of images")
+
+    def __len__(self) -> int:
+        return len(self.parts[0])
+
+    @property
+    def mask(self) -> np.ndarray:
+        """The first cache's masks (all views of every image)."""
+        return self.parts[0].mask
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        part = self.parts[int(torch.randint(len(self.parts), ()))]
+        row = index * part.copies + int(torch.randint(part.copies, ()))
+        height, width = part.meta["size"]
+        top = left = 0
+        crop_h, crop_w = self.crop or (height, width)
+        if self.crop is not None:
+            top = 16 * int(torch.randint((height - crop_h) // 16 + 1, ()))
+            left = 16 * int(torch.randint((width - crop_w) // 16 + 1, ()))
+
+        def window(array: np.ndarray, stride: int) -> np.ndarray:
+            return array[row, ..., top // stride : (top + crop_h) // stride, left // stride : (left + crop_w) // stride]
+
+        sample = {
+            "low": torch.from_numpy(np.array(window(part.low, 4), dtype=np.float32)),
+            "high": torch.from_numpy(np.array(window(part.high, 16), dtype=np.float32)),
+            "mask": torch.from_numpy(window(part.mask, 1).astype(np.int64)),
+        }
+        if part.image is not None:
+            image = part.image[row, top : top + crop_h, left : left + crop_w]
+            sample["image"] = torch.from_numpy(np.array(image)).permute(2, 0, 1).float() / 255.0
+        return sample
+
+
+class _CacheArrays:
+    """The memory-mapped arrays and metadata of one cache folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.meta = json.loads((folder / "meta.json").read_text())
+        self.low = np.load(folder / "low.npy", mmap_mode="r")
+        self.high = np.load(folder / "high.npy", mmap_mode="r")
+        self.mask = np.load(folder / "mask.npy", mmap_mode="r")
+        image_path = folder / "image.npy"
         self.image = np.load(image_path, mmap_mode="r") if image_path.is_file() else None
         self.copies = 2 if self.meta["flips"] else 1
 
     def __len__(self) -> int:
         return len(self.mask) // self.copies
-
-    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        index = index * self.copies + int(torch.randint(self.copies, ()))
-        sample = {
-            "low": torch.from_numpy(np.array(self.low[index], dtype=np.float32)),
-            "high": torch.from_numpy(np.array(self.high[index], dtype=np.float32)),
-            "mask": torch.from_numpy(self.mask[index].astype(np.int64)),
-        }
-        if self.image is not None:
-            sample["image"] = torch.from_numpy(np.array(self.image[index])).permute(2, 0, 1).float() / 255.0
-        return sample

@@ -30,6 +30,22 @@ def test_tiled_matches_untiled_away_from_tile_borders():
     assert column_steps.max() < 4 * column_steps.median() + 0.02
 
 
+def test_bf16_and_compiled_inference_agree_with_float32(tmp_path):
+    torch.manual_seed(0)
+    net = TransformerNet(width=8, blocks=2).eval()
+    path = tmp_path / "net.pt"
+    torch.save(net.state_dict(), path)
+    image = _smooth_image(68, 92)
+    reference = stylize_image(net, image)
+    bf16 = stylize_image(net, image, bf16=True)
+    assert bf16.dtype == torch.float32 and 0 < (bf16 - reference).abs().mean() < 2 / 255
+    compiled = load_transformer(path, compile=True)
+    torch.testing.assert_close(stylize_image(compiled, image), reference, atol=1e-4, rtol=1e-4)
+    # tiling runs the module itself (its norm hooks), whether or not it was compiled
+    torch.testing.assert_close(stylize_image(compiled, image, tile_size=48, overlap=8),
+                               stylize_image(net, image, tile_size=48, overlap=8))  # fmt: skip
+
+
 def test_tiling_rejects_a_too_large_overlap():
     with pytest.raises(StylistError, match="overlap"):
         stylize_image(TransformerNet(width=4, blocks=1), torch.rand(1, 3, 64, 64), tile_size=32, overlap=16)

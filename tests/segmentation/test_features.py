@@ -1,21 +1,29 @@
-"""The frozen-feature cache: built once, reused, one random orientation per training sample."""
+"""The frozen-feature cache: built once, reused, random scale / orientation / aligned crop per training sample."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 from tiny_modanet import tiny_modanet  # noqa: F401  (fixture)
 
 from stylist.segmentation.datamodule import ModaNetDataModule
 from stylist.segmentation.encoder import VGG16Encoder
+from stylist.segmentation.features import CachedFeatures
+from stylist.utils import StylistError
+
+
+def _datamodule(tiny_modanet, tmp_path, scales):
+    spec = {"weights": "random", "freeze_until": "pool4", "size": [64, 48], "scales": scales,
+            "dir": str(tmp_path / "features")}  # fmt: skip
+    return ModaNetDataModule(root=str(tiny_modanet["root"]), annotations=str(tiny_modanet["annotations"]),
+                             val_fraction=0.34, long_side=64, batch_size=2, mask_cache_dir=str(tmp_path / "masks"),
+                             feature_cache=spec)  # fmt: skip
 
 
 def test_cache_is_built_once_and_matches_the_encoder(tiny_modanet, tmp_path):
-    spec = {"weights": "random", "freeze_until": "pool4", "size": [64, 48], "dir": str(tmp_path / "features")}
-    dm = ModaNetDataModule(root=str(tiny_modanet["root"]), annotations=str(tiny_modanet["annotations"]),
-                           val_fraction=0.34, long_side=64, batch_size=2, mask_cache_dir=str(tmp_path / "masks"),
-                           feature_cache=spec)  # fmt: skip
+    dm = _datamodule(tiny_modanet, tmp_path, scales=[1.0])
     dm.prepare_data()
-    folders = [f for f, _, _ in dm._cache_folders().values()]
+    folders = [c[0] for caches in dm._cache_specs().values() for c in caches]
     stamps = [(f / "meta.json").stat().st_mtime_ns for f in folders]
     dm.prepare_data()  # reused, not rebuilt
     assert [(f / "meta.json").stat().st_mtime_ns for f in folders] == stamps
@@ -27,3 +35,36 @@ def test_cache_is_built_once_and_matches_the_encoder(tiny_modanet, tmp_path):
     encoder.freeze("pool4")
     low, high = encoder.frozen_features(sample["image"][None])
     torch.testing.assert_close(sample["high"], high[0], atol=2e-2, rtol=2e-2)  # float16 storage
+
+
+def test_training_samples_mix_scales_at_the_base_size(tiny_modanet, tmp_path):
+    dm = _datamodule(tiny_modanet, tmp_path, scales=[1.0, 1.5])
+    dm.prepare_data()
+    dm.setup("fit")
+    assert [c[3] for c in dm._cache_specs()["train"]] == [[64, 48], [96, 80]]  # rounded up to multiples of 16
+    torch.manual_seed(0)
+    masks = [dm.train_set[0]["mask"] for _ in range(40)]
+    assert {tuple(m.shape) for m in masks} == {(64, 48)}
+    labelled = {int((m < 255).sum()) for m in masks}  # the 1.5x canvas holds more labelled pixels per window
+    assert len(labelled) > 2
+
+
+def test_crops_stay_aligned_across_strides(tiny_modanet, tmp_path):
+    dm = _datamodule(tiny_modanet, tmp_path, scales=[1.0])
+    dm.prepare_data()
+    folder = dm._cache_specs()["val"][0][0]
+    full = CachedFeatures(folder)[0]
+    cropped = CachedFeatures(folder, crop=[32, 32])
+    torch.manual_seed(1)
+    offsets = set()
+    for _ in range(12):
+        sample = cropped[0]
+        top, left = next((t, l) for t in range(0, 33, 16) for l in range(0, 17, 16)
+                         if torch.equal(full["image"][:, t : t + 32, l : l + 32], sample["image"]))  # fmt: skip
+        offsets.add((top, left))
+        assert torch.equal(sample["high"], full["high"][:, top // 16 : top // 16 + 2, left // 16 : left // 16 + 2])
+        assert torch.equal(sample["low"], full["low"][:, top // 4 : top // 4 + 8, left // 4 : left // 4 + 8])
+        assert torch.equal(sample["mask"], full["mask"][top : top + 32, left : left + 32])
+    assert len(offsets) > 1
+    with pytest.raises(StylistError, match="multiples of 16"):
+        CachedFeatures(folder, crop=[30, 32])

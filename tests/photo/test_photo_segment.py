@@ -1,0 +1,32 @@
+"""Deep Photo Style Transfer with regions from the shipped segmenter (``method=photo segment=true``)."""
+
+import torch
+
+from conftest import MODANET_CCP, needs_shared
+from stylist.image import load_image
+from stylist.methods import run_photo
+from stylist.photo import segment_pairs
+
+pytestmark = needs_shared("data", "modanet_ccp", "images")
+
+
+def _photo(image_id: int, size: int) -> torch.Tensor:
+    return load_image(str(MODANET_CCP / "images" / f"{image_id:07d}.jpg"), size=size)
+
+
+def test_segment_pairs_are_disjoint_regions_found_in_both_photos():
+    content, style = _photo(801, 192), _photo(802, 160)
+    content_masks, style_masks = segment_pairs(content, style, min_share=0.01)
+    assert len(content_masks) == len(style_masks) >= 2  # background and at least one garment
+    for mask, image in ((torch.cat(content_masks), content), (torch.cat(style_masks), style)):
+        assert mask.shape[-2:] == image.shape[-2:]
+        assert mask.sum(0).max() <= 1  # one class per pixel
+        assert (mask.flatten(1).mean(1) >= 0.01).all()
+
+
+def test_photo_method_with_segmenter_regions_runs_end_to_end(random_encoder):
+    content, style = _photo(801, 96), _photo(802, 96)
+    result = run_photo(content, [style], segment=True, backbone=lambda: random_encoder, progress=False,
+                       iterations=3, photo_weight=1e4)  # fmt: skip
+    assert result.image.shape == content.shape and torch.isfinite(result.image).all()
+    assert len(result.history["photo"]) == 3 and not torch.equal(result.image, content)
