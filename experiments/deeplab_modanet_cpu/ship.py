@@ -39,6 +39,7 @@ def main() -> None:
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--scores", type=Path)
     parser.add_argument("--scores-flip", type=Path)
+    parser.add_argument("--machine", default="2-core CPU, 1 thread")
     args = parser.parse_args()
     checkpoint = args.run_dir / "checkpoints" / "last.ckpt"
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
@@ -51,7 +52,7 @@ def main() -> None:
         "epochs": round(int(state["global_step"]) / _steps_per_epoch(config), 2),
         "steps": int(state["global_step"]),
         "command": "OMP_NUM_THREADS=1 python -m stylist.train " + " ".join(overrides),
-        "machine": "2-core CPU shared with other jobs, 1 thread",
+        "machine": args.machine,
         "metrics_val": _scores(args.scores),
         "metrics_val_flip_tta": _scores(args.scores_flip),
         "config": {k: config[k] for k in ("model", "data", "trainer", "seed")},

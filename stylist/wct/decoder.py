@@ -50,7 +50,11 @@ class WCTDecoder(nn.Module):
 
     The features are first multiplied by the buffer ``input_scale`` (1 / their RMS on the first
     training batch, see :meth:`calibrate`), so that one learning rate suits every level although
-    the encoder works on the 0-255 scale. Deviation from the paper, which has no such scale.
+    the encoder works on the 0-255 scale, and the last (RGB) conv starts with weights 0.1x He's
+    and bias 0.5, so that training starts from about a mid-grey image rather than noise of
+    standard deviation ~1.4. Deviations from the paper, which has neither; in a 100-step pilot
+    the start lowered the relu1_1 decoder's pixel error from 0.080 to 0.0007
+    (``experiments/wct_decoders_cpu/init_pilot.py``).
     """
 
     def __init__(self, level: int) -> None:
@@ -68,10 +72,13 @@ class WCTDecoder(nn.Module):
             if index < len(plan) - 1:
                 layers.append(nn.ReLU())
         self.net = nn.Sequential(*layers)
-        for module in self.net:
-            if isinstance(module, nn.Conv2d):  # He init: PyTorch's default shrinks activations in deep stacks
-                nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
-                nn.init.zeros_(module.bias)
+        convs = [module for module in self.net if isinstance(module, nn.Conv2d)]
+        for conv in convs:  # He init: PyTorch's default shrinks activations in deep stacks
+            nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+            nn.init.zeros_(conv.bias)
+        with torch.no_grad():  # start near a mid-grey image, not He-scaled noise (much faster training)
+            convs[-1].weight.mul_(0.1)
+            convs[-1].bias.fill_(0.5)
         self.register_buffer("input_scale", torch.tensor(0.0))
 
     @torch.no_grad()
