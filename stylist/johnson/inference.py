@@ -53,7 +53,7 @@ def load_transformer(name_or_path: str | os.PathLike, compile: bool = False) -> 
         name_or_path: a shipped model name (``"starry_night"``, see :func:`stylist.weights.available`),
             a Lightning checkpoint (``.ckpt`` from ``python -m stylist.train``) or a state-dict ``.pt``.
         compile: wrap it in ``torch.compile`` (static shapes). The first call per image size
-            compiles (tens of seconds on a CPU), later calls run faster (with ``bf16``, about 4x
+            compiles (tens of seconds on a CPU), later calls run faster (with ``bf16``, about 5x
             at 512 px on 2 cores: ``benchmarks/johnson_speed.py``): worth it for many images of one size.
 
     Raises:
