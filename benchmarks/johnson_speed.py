@@ -60,11 +60,13 @@ def network_flops(net: torch.nn.Module, image: torch.Tensor) -> int:
     return counter.get_total_flops()
 
 
-def variants(net: torch.nn.Module) -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
+def variants(model: str) -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
     """Name -> inference function (input and output contiguous fp32 NCHW). The eager and compiled
     variants go through the library's ``stylize_image`` (its ``bf16`` option and
     ``load_transformer(..., compile=True)``); channels-last is measured here only."""
-    channels_last = load_like(net).to(memory_format=torch.channels_last)
+    net = load_transformer(model)
+    compiled = load_transformer(model, compile=True)
+    channels_last = load_transformer(model).to(memory_format=torch.channels_last)
 
     def cl(x: torch.Tensor) -> torch.Tensor:
         return channels_last(x.contiguous(memory_format=torch.channels_last)).contiguous()
@@ -73,7 +75,6 @@ def variants(net: torch.nn.Module) -> dict[str, Callable[[torch.Tensor], torch.T
         with torch.autocast("cpu", dtype=torch.bfloat16):
             return channels_last(x.contiguous(memory_format=torch.channels_last)).float().contiguous()
 
-    compiled = torch.compile(load_like(net), dynamic=False)
     return {
         "eager_fp32": lambda x: stylize_image(net, x),
         "eager_bf16": lambda x: stylize_image(net, x, bf16=True),
@@ -82,12 +83,6 @@ def variants(net: torch.nn.Module) -> dict[str, Callable[[torch.Tensor], torch.T
         "compile_fp32": lambda x: stylize_image(compiled, x),
         "compile_bf16": lambda x: stylize_image(compiled, x, bf16=True),
     }
-
-
-def load_like(net: torch.nn.Module) -> torch.nn.Module:
-    copy = type(net)(width=net.width, blocks=net.blocks)
-    copy.load_state_dict(net.state_dict())
-    return copy.eval()
 
 
 def gatys_seconds_to_reach(
@@ -139,7 +134,7 @@ def main() -> None:
     encoder = get_backbone("vgg16", weights="hed")
     loss = PerceptualLoss(encoder, **loss_options)
     loss.set_style(style)
-    fns = variants(net)
+    fns = variants(args.model)
     matmul = matmul_gflops(args.matmul_size, args.repeats)
 
     rows = []

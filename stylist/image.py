@@ -236,7 +236,7 @@ def image_grid(
 ) -> Image.Image:
     """Arrange images in a labelled grid (each fitted into a ``cell`` square)."""
     font = ImageFont.load_default()
-    label_w = 0 if not row_labels else max(8 * len(lab) for lab in row_labels) + 2 * pad
+    label_w = 0 if not row_labels else max(8 * len(line) for lab in row_labels for line in lab.split("\n")) + 2 * pad
     label_h = 0 if not col_labels else 16 + pad
     n_cols = max(len(row) for row in rows)
     sheet = Image.new(

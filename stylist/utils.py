@@ -52,7 +52,8 @@ def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it onto ``path`` only on success.
 
     An existing file at ``path`` is never half-overwritten: readers see the old file
-    or the complete new one.
+    or the complete new one. The new file gets the usual permissions (``0o666`` minus the umask),
+    not the owner-only ones of a temporary file.
 
     Example:
         >>> with atomic_write("out.json") as tmp:  # doctest: +SKIP
@@ -65,10 +66,17 @@ def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def cache_dir() -> Path:

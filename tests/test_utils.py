@@ -20,6 +20,16 @@ def test_atomic_write_replaces_only_on_success(tmp_path):
     assert target.read_text() == "new"
 
 
+def test_atomic_write_gives_the_umasks_permissions_not_a_temp_files(tmp_path):
+    old = os.umask(0o022)
+    try:
+        with atomic_write(tmp_path / "result.json") as tmp:
+            tmp.write_text("{}")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "result.json").stat().st_mode & 0o777 == 0o644
+
+
 def test_seed_everything_repeats():
     seed_everything(3)
     a = torch.rand(4)

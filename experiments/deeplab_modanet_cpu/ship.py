@@ -1,10 +1,13 @@
 """Ship a deeplab_modanet_cpu run as ``stylist/weights/deeplab_modanet_ccp.{pt,yaml}``.
 
-    python experiments/deeplab_modanet_cpu/ship.py RUN_DIR [--scores eval/scores.json] [--scores-flip eval_flip/scores.json]
+    python experiments/deeplab_modanet_cpu/ship.py RUN_DIR [--scores eval/scores.json] [--scores-single eval_single/scores.json]
+        [--flip] [--scales 1.0 1.25]
 
 RUN_DIR is the training run folder (``outputs/train/deeplab_modanet_cpu``): its ``checkpoints/last.ckpt``
 and resolved config (``tensorboard/hparams.yaml``) go into the metadata with the step count; ``--scores`` adds the
-``python -m stylist.evaluate`` results of the shipped model.
+``python -m stylist.evaluate`` results of the shipped model with its default test-time settings
+(``--flip``/``--scales``, stored under ``inference`` and used by ``segment()``), ``--scores-single``
+those of one plain pass.
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--scores", type=Path)
-    parser.add_argument("--scores-flip", type=Path)
+    parser.add_argument("--scores-single", type=Path, help="scores of one pass (flip=false scales=[1.0])")
+    parser.add_argument("--flip", action="store_true", help="segment() also averages the mirrored photo by default")
+    parser.add_argument("--scales", type=float, nargs="+", default=[1.0], help="segment()'s default test-time scales")
     parser.add_argument("--machine", default="2-core CPU, 1 thread")
     args = parser.parse_args()
     checkpoint = args.run_dir / "checkpoints" / "last.ckpt"
@@ -54,7 +59,8 @@ def main() -> None:
         "command": "OMP_NUM_THREADS=1 python -m stylist.train " + " ".join(overrides),
         "machine": args.machine,
         "metrics_val": _scores(args.scores),
-        "metrics_val_flip_tta": _scores(args.scores_flip),
+        "metrics_val_single_pass": _scores(args.scores_single),
+        "inference": {"flip": args.flip, "scales": args.scales},
         "config": {k: config[k] for k in ("model", "data", "trainer", "seed")},
     }
     for path in ship(checkpoint, WEIGHTS_DIR, NAME, extra):

@@ -28,15 +28,15 @@ from stylist.utils import atomic_write
 VAL_IMAGES = Path(__file__).resolve().parents[3] / "shared" / "data" / "modanet_ccp" / "images"
 
 #: photo -> (parts restyled with Johnson starry_night, (parts, painting) restyled with Gatys). The
-#: parts are those the shipped segmenter finds (it calls 0000806's and 0000826's skirts "dress",
-#: 0000821's romper "outer" and the astronaut's suit "dress").
+#: parts are those the shipped segmenter finds (it calls 0000806's top and skirt one "dress", 0000821's
+#: romper "outer" and "dress", bare legs "pants", and the astronaut's collar "dress").
 SELECTIONS = {
     "0000801.jpg": (["top"], (["pants"], "the_scream")),
-    "0000803.jpg": (["outer"], (["pants", "footwear"], "shipwreck")),
-    "0000806.jpg": (["dress"], (["top"], "the_scream")),
-    "0000810.jpg": (["pants"], (["top", "outer"], "shipwreck")),
-    "0000821.jpg": (["outer"], (["pants", "footwear"], "the_scream")),
-    "0000826.jpg": (["top"], (["dress"], "shipwreck")),
+    "0000803.jpg": (["outer"], (["top"], "shipwreck")),
+    "0000806.jpg": (["dress"], (["bag"], "the_scream")),
+    "0000810.jpg": (["pants"], (["top"], "shipwreck")),
+    "0000821.jpg": (["outer"], (["outer", "dress"], "the_scream")),
+    "0000826.jpg": (["dress"], (["dress"], "shipwreck")),
     "astronaut": (["dress"], (["bag"], "the_scream")),
 }
 

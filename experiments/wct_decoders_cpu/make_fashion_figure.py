@@ -24,5 +24,5 @@ cells, labels = [photo], ["photo"]
 for style in ("the_scream", "starry_night"):
     for alpha in (0.6, 1.0):
         cells.append(restyle(photo, class_map, {"top": style, "pants": style}, method_stylise(partial(run_wct, alpha=alpha))).image)
-        labels.append(f"{style[:8]} a={alpha}")
+        labels.append(f"{style} alpha={alpha}")
 image_grid([cells], col_labels=labels, cell=260).save(Path(__file__).with_name("fashion_wct.jpg"), quality=88)

@@ -20,6 +20,6 @@ for content_name in ("tubingen", "golden_gate"):
         style = load_image(style_name, size=192)
         outputs = [stylize(content, style, alpha=a, decoders=decoders, encoder=encoder) for a in (0.0, 0.6, 1.0)]
         rows.append([content, style, *outputs])
-        labels.append(f"{content_name[:8]} x {style_name[:8]}")
+        labels.append(f"{content_name}\nx {style_name}")
 sheet = image_grid(rows, row_labels=labels, col_labels=["content", "style", "alpha 0", "alpha 0.6", "alpha 1"], cell=160)
 sheet.save(Path(__file__).with_name("stylized.jpg"), quality=88)

@@ -146,7 +146,7 @@ def compare_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
                     log.info("%s", {k: _fmt(v) for k, v in row.items()})
                     rows.append(row)
                 grid_rows.append(cells)
-                labels.append(f"{Path(content_name).stem[:10]} x {style_name[:8]}")
+                labels.append(f"{Path(content_name).stem}\nx {style_name}")
         grid = image_grid(grid_rows, row_labels=labels, col_labels=["content", "style", *methods], cell=cfg.grid_cell)
         save_image(grid, out / f"grid_{size}.png")
         _write_tables(cfg, rows, methods, out, time.perf_counter() - start_all)  # after each size: partial runs count

@@ -13,7 +13,7 @@ reused while its settings are unchanged.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 import pytorch_lightning as pl
@@ -33,6 +33,17 @@ from stylist.segmentation.transforms import EvalTransform, TrainTransform, round
 from stylist.utils import StylistError
 
 __all__ = ["ModaNetDataset", "ModaNetDataModule"]
+
+
+class FeatureCacheSpec(NamedTuple):
+    """One feature cache of a split: where it lives, what it is built from and with which encoder part."""
+
+    folder: Path
+    dataset: ModaNetDataset
+    flips: bool
+    size: list[int]
+    weights: str
+    freeze_until: str
 
 
 class ModaNetDataset(Dataset):
@@ -135,20 +146,20 @@ class ModaNetDataModule(pl.LightningDataModule):
         images = open_image_source(self.hparams.root, self.hparams.lmdb)
         return ModaNetDataset(annotations, ids, images, MaskCache(annotations, self.hparams.mask_cache_dir), transform)
 
-    def _cache_specs(self) -> dict[str, list[tuple[Path, ModaNetDataset, bool, list[int]]]]:
-        """Per split, the caches to build: ``(folder, dataset, flips, size)``, one per training scale."""
+    def _cache_specs(self) -> dict[str, list[FeatureCacheSpec]]:
+        """Per split, the feature caches to build, one per training scale (validation: scale 1)."""
         spec = dict(self.hparams.feature_cache)
         base = [int(s) for s in spec.get("size", (self.hparams.long_side, self.hparams.long_side))]
         weights, boundary = spec.get("weights", "hed"), spec.get("freeze_until", "pool4")
         scales = {"train": [float(s) for s in spec.get("scales", [1.0])], "val": [1.0]}
-        specs: dict[str, list[tuple[Path, ModaNetDataset, bool, list[int]]]] = {}
+        specs: dict[str, list[FeatureCacheSpec]] = {}
         for name, (annotations, ids), flips in zip(("train", "val"), self._splits(), (True, False)):
             dataset = self._dataset(annotations, ids, transform=None)
             specs[name] = []
             for scale in scales[name]:
                 size = [round_up(round(side * scale), 16) for side in base]
                 folder = feature_cache_dir(spec.get("dir"), annotations.sha256, ids, size, weights, boundary, flips)
-                specs[name].append((folder, dataset, flips, size))
+                specs[name].append(FeatureCacheSpec(folder, dataset, flips, size, weights, boundary))
         return specs
 
     def prepare_data(self) -> None:
@@ -156,12 +167,11 @@ class ModaNetDataModule(pl.LightningDataModule):
         self._check_paths()
         if not self.hparams.feature_cache:
             return
-        spec = self.hparams.feature_cache
         for name, caches in self._cache_specs().items():
-            for folder, dataset, flips, size in caches:
-                records = [dataset.annotations.images[i] for i in dataset.ids]
-                build_feature_cache(folder, records, dataset.load, size, spec.get("weights", "hed"),
-                                    spec.get("freeze_until", "pool4"), flips=flips, keep_images=name == "val")  # fmt: skip
+            for cache in caches:
+                records = [cache.dataset.annotations.images[i] for i in cache.dataset.ids]
+                build_feature_cache(cache.folder, records, cache.dataset.load, cache.size, cache.weights,
+                                    cache.freeze_until, flips=cache.flips, keep_images=name == "val")  # fmt: skip
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
@@ -170,12 +180,13 @@ class ModaNetDataModule(pl.LightningDataModule):
         hp = self.hparams
         if hp.feature_cache:
             specs = self._cache_specs()
-            missing = [str(c[0]) for caches in specs.values() for c in caches if not (c[0] / "meta.json").is_file()]
+            folders = [c.folder for caches in specs.values() for c in caches]
+            missing = [str(folder) for folder in folders if not (folder / "meta.json").is_file()]
             if missing:
                 raise StylistError(f"feature cache missing (prepare_data builds it): {missing}")
-            base = specs["val"][0][3]
-            self.train_set = CachedFeatures([c[0] for c in specs["train"]], crop=base)
-            self.val_set = CachedFeatures(specs["val"][0][0])
+            val = specs["val"][0]
+            self.train_set = CachedFeatures([c.folder for c in specs["train"]], crop=val.size)
+            self.val_set = CachedFeatures(val.folder)
             return
         (train, train_ids), (val, val_ids) = self._splits()
         self.train_set = self._dataset(train, train_ids, TrainTransform(hp.long_side, hp.crop_size, hp.scale_range))

@@ -29,14 +29,15 @@ def evaluate_segmenter(
     annotations: str | Path,
     root: str | Path,
     lmdb: str | Path | None = None,
-    flip: bool = False,
+    flip: bool | None = None,
     keep: int = 0,
-    scales: Sequence[float] = (1.0,),
+    scales: Sequence[float] | None = None,
 ) -> tuple[dict[str, Any], torch.Tensor, list[dict[str, torch.Tensor]]]:
     """Per-class IoU, mIoU (with and without background) and pixel accuracy over every image.
 
     Predictions are made by :func:`~stylist.segmentation.predict.segment` at the photo's full
-    resolution and compared with the rendered masks of ``annotations``.
+    resolution and compared with the rendered masks of ``annotations``; ``flip``/``scales``
+    (``None``: the segmenter's own test-time settings) are recorded in the scores.
 
     Returns:
         ``(scores, confusion matrix, samples)``; ``samples`` holds the first ``keep`` images with
@@ -61,6 +62,8 @@ def evaluate_segmenter(
             log.info("evaluated %d/%d images", count, len(data.ids))
     result = scores(matrix)
     result["images"] = len(data.ids)
+    result["flip"] = segmenter.flip if flip is None else bool(flip)
+    result["scales"] = list(segmenter.scales if scales is None else scales)
     return result, matrix, samples
 
 

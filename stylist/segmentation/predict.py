@@ -24,20 +24,30 @@ __all__ = ["Segmenter", "segment", "load_segmenter", "load_shipped", "load_check
 
 
 class Segmenter(nn.Module):
-    """A segmentation network with its input scale.
+    """A segmentation network with its input scale and its default test-time augmentation.
 
     Args:
         net: maps ``B x 3 x H x W`` in [0, 1] (multiples of 16) to ``B x K x H x W`` logits.
         long_side: longer side the photo is resized to before the network (the training scale).
         class_names: names of the ``K`` classes.
+        flip, scales: what :func:`segment` does when it is not told (a shipped model's metadata
+            sets them under ``inference``); see :func:`segment`.
 
     :meth:`forward` takes ``B x 3 x H x W`` in [0, 1] of any size and returns ``B x K x H x W``
     logits at that size.
     """
 
-    def __init__(self, net: nn.Module, long_side: int = 320, class_names: tuple[str, ...] = CLASS_NAMES) -> None:
+    def __init__(
+        self,
+        net: nn.Module,
+        long_side: int = 320,
+        class_names: tuple[str, ...] = CLASS_NAMES,
+        flip: bool = False,
+        scales: Sequence[float] = (1.0,),
+    ) -> None:
         super().__init__()
         self.net, self.long_side, self.class_names = net, int(long_side), tuple(class_names)
+        self.flip, self.scales = bool(flip), tuple(float(s) for s in scales)
 
     def forward(self, image: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
         """Logits at the input size; ``scale`` multiplies the network's input size (test-time scales)."""
@@ -51,15 +61,17 @@ class Segmenter(nn.Module):
 
 @torch.no_grad()
 def segment(
-    image: torch.Tensor, segmenter: Segmenter, flip: bool = False, scales: Sequence[float] = (1.0,)
+    image: torch.Tensor, segmenter: Segmenter, flip: bool | None = None, scales: Sequence[float] | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Segment one photo at its full resolution.
 
     Args:
         image: ``1 x 3 x H x W`` (or ``3 x H x W``) float RGB in [0, 1], any size.
         segmenter: from :func:`load_segmenter`.
-        flip: also run the mirrored photo and average the probabilities.
-        scales: input-size factors relative to the training scale; probabilities are averaged.
+        flip: also run the mirrored photo and average the probabilities (``None``: the
+            segmenter's own setting, ``segmenter.flip``).
+        scales: input-size factors relative to the training scale; probabilities are averaged
+            (``None``: ``segmenter.scales``).
 
     Returns:
         ``(class_map, probs)``: ``H x W`` long class indices (see ``CLASS_NAMES``) and
@@ -78,8 +90,9 @@ def segment(
     segmenter.eval()
     device = next(segmenter.parameters()).device
     image = image.to(device=device, dtype=torch.float32)
+    flip = segmenter.flip if flip is None else flip
     runs = []
-    for scale in scales:
+    for scale in segmenter.scales if scales is None else scales:
         runs.append(segmenter(image, scale).softmax(1))
         if flip:
             runs.append(segmenter(image.flip(-1), scale).softmax(1).flip(-1))
@@ -98,7 +111,9 @@ def _net_from_state(net_kwargs: dict[str, Any], state: dict[str, torch.Tensor]) 
 def load_shipped(path: Path, meta: dict[str, Any]) -> Segmenter:
     """Loader of shipped ``kind: deeplab`` weights (registered in :data:`stylist.weights.LOADERS`)."""
     state = torch.load(path, map_location="cpu", weights_only=True)
-    return Segmenter(_net_from_state(meta["net"], state), meta["long_side"], tuple(meta["class_names"])).eval()
+    test_time = meta.get("inference", {})
+    return Segmenter(_net_from_state(meta["net"], state), meta["long_side"], tuple(meta["class_names"]),
+                     flip=test_time.get("flip", False), scales=test_time.get("scales", (1.0,))).eval()  # fmt: skip
 
 
 def load_checkpoint(path: str | Path) -> Segmenter:

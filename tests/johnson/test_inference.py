@@ -66,8 +66,9 @@ def test_unknown_model_name_lists_the_shipped_ones():
 
 
 @needs_shared("data", "images", "starry_night.jpg")
-def test_shipped_starry_night_loads_by_name_and_carries_the_style(hed_encoder):
-    net = load_transformer("starry_night")
+@pytest.mark.parametrize("name", ["starry_night", "starry_night_fast"])
+def test_shipped_starry_night_loads_by_name_and_carries_the_style(hed_encoder, name):
+    net = load_transformer(name)
     content = load_image("tubingen", size=256)
     stylized = stylize_image(net, content)
     loss = PerceptualLoss(hed_encoder, ["relu2_2"], ["relu1_2", "relu2_2", "relu3_3", "relu4_3"])

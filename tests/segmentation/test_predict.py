@@ -28,6 +28,16 @@ def test_segment_returns_full_resolution_maps():
         segment(torch.rand(2, 3, 16, 16), segmenter)
 
 
+def test_segment_uses_the_segmenters_own_test_time_settings_unless_told():
+    torch.manual_seed(0)
+    net = build_deeplab(encoder_weights="random", decoder_channels=32).eval()
+    plain, augmented = Segmenter(net, long_side=48), Segmenter(net, long_side=48, flip=True, scales=(1.0, 1.3))
+    image = torch.rand(1, 3, 75, 50)
+    torch.testing.assert_close(segment(image, augmented)[1], segment(image, plain, flip=True, scales=(1.0, 1.3))[1])
+    torch.testing.assert_close(segment(image, augmented, flip=False, scales=[1.0])[1], segment(image, plain)[1])
+    assert not torch.allclose(segment(image, augmented)[1], segment(image, plain)[1])
+
+
 @pytest.mark.slow
 def test_checkpoint_loads_and_ships(compose_cfg, tiny_modanet, tmp_path):
     overrides = ["+experiment=deeplab_modanet_cpu", "trainer.max_steps=1", "trainer.limit_val_batches=1",
@@ -40,11 +50,15 @@ def test_checkpoint_loads_and_ships(compose_cfg, tiny_modanet, tmp_path):
     assert segmenter.long_side == 64 and not segmenter.training
     image = torch.rand(1, 3, 96, 64)
     expected = segment(image, segmenter)[1]
-    weights, meta = ship(checkpoint, tmp_path / "weights", "tiny", {"steps": 1})
+    test_time = {"flip": True, "scales": [1.0, 1.25]}
+    weights, meta = ship(checkpoint, tmp_path / "weights", "tiny", {"steps": 1, "inference": test_time})
     import yaml
 
     shipped = load_shipped(weights, yaml.safe_load(meta.read_text()))
-    torch.testing.assert_close(segment(image, shipped)[1], expected, atol=2e-2, rtol=0)  # float16 weights
+    assert (shipped.flip, shipped.scales) == (True, (1.0, 1.25))
+    torch.testing.assert_close(segment(image, shipped, flip=False, scales=[1.0])[1], expected, atol=2e-2, rtol=0)
+    augmented = segment(image, segmenter, **test_time)[1]
+    torch.testing.assert_close(segment(image, shipped)[1], augmented, atol=2e-2, rtol=0)  # float16 weights
 
 
 @pytest.mark.shared
