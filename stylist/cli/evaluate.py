@@ -25,7 +25,7 @@ def evaluate_segmentation(cfg: DictConfig) -> dict[str, Any]:
     segmenter = load_segmenter(str(cfg.checkpoint))
     result, matrix, samples = evaluate_segmenter(
         segmenter, cfg.data.annotations, cfg.data.root, cfg.data.lmdb, flip=cfg.flip, keep=cfg.panel,
-        scales=None if cfg.scales is None else [float(s) for s in cfg.scales],
+        scales=cfg.scales,
     )
     result.update(checkpoint=str(cfg.checkpoint), annotations=str(cfg.data.annotations))
     out = Path(cfg.output_dir)

@@ -74,8 +74,7 @@ def fashion_from_config(cfg: DictConfig) -> dict[str, Any]:
     if segmenter is None:
         class_map = class_map_from_mask(load_mask(cfg.mask, size=tuple(photo.shape[-2:])), list(styles))
     else:
-        scales = None if cfg.segment_scales is None else [float(x) for x in cfg.segment_scales]
-        class_map, _ = segment(photo, segmenter, flip=cfg.segment_flip, scales=scales)
+        class_map, _ = segment(photo, segmenter, flip=cfg.segment_flip, scales=cfg.segment_scales)
     seconds["segment"] = time.perf_counter() - start
 
     result = restyle(photo, class_map, styles, stylise, feather=cfg.feather, color=cfg.color)

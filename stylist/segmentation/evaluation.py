@@ -43,6 +43,7 @@ def evaluate_segmenter(
         ``(scores, confusion matrix, samples)``; ``samples`` holds the first ``keep`` images with
         their truth and prediction (``{"image", "truth", "pred"}``) for an overlay panel.
     """
+    flip, scales = segmenter.test_time(flip, scales)
     data = ModaNetAnnotations(annotations)
     images = open_image_source(root, lmdb)
     matrix = torch.zeros(NUM_CLASSES, NUM_CLASSES, dtype=torch.long)
@@ -62,8 +63,7 @@ def evaluate_segmenter(
             log.info("evaluated %d/%d images", count, len(data.ids))
     result = scores(matrix)
     result["images"] = len(data.ids)
-    result["flip"] = segmenter.flip if flip is None else bool(flip)
-    result["scales"] = list(segmenter.scales if scales is None else scales)
+    result["flip"], result["scales"] = flip, list(scales)
     return result, matrix, samples
 
 

@@ -49,6 +49,11 @@ class Segmenter(nn.Module):
         self.net, self.long_side, self.class_names = net, int(long_side), tuple(class_names)
         self.flip, self.scales = bool(flip), tuple(float(s) for s in scales)
 
+    def test_time(self, flip: bool | None = None, scales: Sequence[float] | None = None) -> tuple[bool, tuple[float, ...]]:
+        """``(flip, scales)`` for :func:`segment`, ``None`` meaning this segmenter's own setting."""
+        return (self.flip if flip is None else bool(flip),
+                self.scales if scales is None else tuple(float(s) for s in scales))  # fmt: skip
+
     def forward(self, image: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
         """Logits at the input size; ``scale`` multiplies the network's input size (test-time scales)."""
         height, width = image.shape[-2:]
@@ -90,9 +95,9 @@ def segment(
     segmenter.eval()
     device = next(segmenter.parameters()).device
     image = image.to(device=device, dtype=torch.float32)
-    flip = segmenter.flip if flip is None else flip
+    flip, scales = segmenter.test_time(flip, scales)
     runs = []
-    for scale in segmenter.scales if scales is None else scales:
+    for scale in scales:
         runs.append(segmenter(image, scale).softmax(1))
         if flip:
             runs.append(segmenter(image.flip(-1), scale).softmax(1).flip(-1))
@@ -111,9 +116,8 @@ def _net_from_state(net_kwargs: dict[str, Any], state: dict[str, torch.Tensor]) 
 def load_shipped(path: Path, meta: dict[str, Any]) -> Segmenter:
     """Loader of shipped ``kind: deeplab`` weights (registered in :data:`stylist.weights.LOADERS`)."""
     state = torch.load(path, map_location="cpu", weights_only=True)
-    test_time = meta.get("inference", {})
-    return Segmenter(_net_from_state(meta["net"], state), meta["long_side"], tuple(meta["class_names"]),
-                     flip=test_time.get("flip", False), scales=test_time.get("scales", (1.0,))).eval()  # fmt: skip
+    net = _net_from_state(meta["net"], state)
+    return Segmenter(net, meta["long_side"], tuple(meta["class_names"]), **meta.get("inference", {})).eval()
 
 
 def load_checkpoint(path: str | Path) -> Segmenter:
