@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from stylist.backbones import get_backbone
-from stylist.image import resize_longest
+from stylist.image import MIN_SIDE, longest_side_shape, resize_longest
 from stylist.losses import PerceptualLoss
 from stylist.utils import StylistError
 
@@ -303,6 +303,7 @@ def optimise_over_scales(
         The final image (not clamped) and the seconds spent optimising (setting the targets and
         building ``extend_loss`` are not counted).
     """
+    _check_budget(iterations, scales, content)
     image: torch.Tensor | None = None
     seconds = 0.0
     for scale in scales:
@@ -330,13 +331,34 @@ def optimise_over_scales(
         seconds += time.perf_counter() - began
         if callback is not None:
             callback(len(history["total"]), {k: v[-1] for k, v in history.items()})
-    if image is None:
-        raise StylistError("scales is empty: give at least one, e.g. (1.0,)")
+    assert image is not None  # _check_budget: at least one scale
     return image, seconds
 
 
+def _check_budget(iterations: Any, scales: Sequence[Any], content: torch.Tensor) -> None:
+    """Fail before any work on an iteration count below 1 or a scale that is not a positive number
+    or leaves the content under ``MIN_SIDE`` px on a side."""
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
+        raise StylistError(f"iterations must be a whole number of at least 1, got {iterations!r}")
+    if not scales:
+        raise StylistError("scales is empty: give at least one, e.g. (1.0,)")
+    for scale in scales:
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < float("inf"):
+            raise StylistError(f"scales must be positive numbers (fractions of the content size), got {list(scales)}")
+        height, width = longest_side_shape(*content.shape[-2:], _rescaled_longest(content, scale))
+        if min(height, width) < MIN_SIDE:
+            raise StylistError(
+                f"scale {scale} makes the {content.shape[-1]}x{content.shape[-2]} px content {width}x{height} px; "
+                f"at least {MIN_SIDE} px per side is needed: use a larger scale or size"
+            )
+
+
+def _rescaled_longest(image: torch.Tensor, scale: float) -> int:
+    return max(MIN_SIDE, round(max(image.shape[-2:]) * scale))
+
+
 def _rescale(image: torch.Tensor, scale: float) -> torch.Tensor:
-    return resize_longest(image, max(16, round(max(image.shape[-2:]) * scale)))
+    return resize_longest(image, _rescaled_longest(image, scale))
 
 
 def _resize_mask(mask: torch.Tensor, like: torch.Tensor) -> torch.Tensor:

@@ -32,6 +32,7 @@ __all__ = [
     "save_image",
     "to_pil",
     "resize_longest",
+    "longest_side_shape",
     "image_grid",
     "swirl_texture",
 ]
@@ -130,6 +131,37 @@ def _pil_to_array(img: Image.Image) -> np.ndarray:
     return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
 
 
+def _check_size(name: str, value: object) -> int | None:
+    """``value`` as a side length in px (``None`` stays ``None``); anything else is a user error."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise StylistError(f"{name} must be a whole number of pixels, got {value!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise StylistError(f"{name} must be a whole number of pixels, got {value!r}") from None
+    if not number.is_integer() or number < MIN_SIDE:
+        raise StylistError(f"{name} must be a whole number of pixels, at least {MIN_SIDE}, got {value!r}")
+    return int(number)
+
+
+def _open_reduced(img: Image.Image, target: int | None) -> Image.Image:
+    """Decode ``img`` no larger than needed for a longest side of ``target`` px (at least twice
+    that, so the final antialiased resize is unchanged in look): JPEGs decode at 1/2, 1/4 or 1/8
+    scale (``draft``), other formats are box-reduced by a whole factor right after decoding,
+    before any float copy is made."""
+    if target is None or max(img.size) < 4 * target:
+        return img
+    factor = max(img.size) // (2 * target)
+    if img.format == "JPEG":
+        img.draft(img.mode, (img.width // factor, img.height // factor))
+        factor = max(img.size) // (2 * target)  # what draft left to do (its scales are powers of two)
+    if factor >= 2 and img.mode not in ("P", "1"):  # a palette's indices cannot be averaged
+        img = img.reduce(factor)
+    return img
+
+
 def load_image(
     spec: str | os.PathLike,
     size: int | None = None,
@@ -140,47 +172,72 @@ def load_image(
     Args:
         spec: a file path, a name from :data:`KNOWN_IMAGES` or :data:`SAMPLE_IMAGES`.
         size: if given, resize so that the longest side is ``size`` pixels.
-        max_size: images whose longest side exceeds this are downscaled to it with a warning.
+        max_size: images whose longest side exceeds this are downscaled to it with a warning;
+            such images are decoded at a reduced size where the format allows (JPEG), or reduced
+            right after decoding, so memory stays near one 8-bit copy of the file's pixels.
 
     Raises:
-        StylistError: missing, unreadable, or smaller than 16 px on a side.
+        StylistError: missing or unreadable, ``size``/``max_size`` not a whole number of at least
+            16 px, or smaller than 16 px on a side (in the file or after resizing).
 
     Example:
         >>> load_image("astronaut", size=64).shape
         torch.Size([1, 3, 64, 64])
     """
+    size, max_size = _check_size("size", size), _check_size("max_size", max_size)
     source = resolve_image(spec)
+    target = size if size is not None else max_size  # the longest side this call returns
     if isinstance(source, str):
         array = _sample_array(source).astype(np.float32)
         array = array / 255.0 if array.max() > 1.0 else array
         if array.ndim == 2:
             array = np.repeat(array[..., None], 3, axis=2)
+        original = (array.shape[1], array.shape[0])
     else:
         try:
             with Image.open(source) as img:
+                original = img.size
+                if min(original) >= MIN_SIDE and max(original) > max_size:
+                    img = _open_reduced(img, target)
                 img = ImageOps.exif_transpose(img)
                 array = _pil_to_array(img)
         except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:
             raise StylistError(f"cannot read image {source}: {err}") from None
+    if min(original) < MIN_SIDE:
+        raise StylistError(
+            f"image {spec} is {original[0]}x{original[1]} px; at least {MIN_SIDE} px per side is needed"
+        )
     image = torch.from_numpy(np.ascontiguousarray(array)).permute(2, 0, 1)[None].contiguous()
-    height, width = image.shape[-2:]
-    if min(height, width) < MIN_SIDE:
-        raise StylistError(f"image {spec} is {width}x{height} px; at least {MIN_SIDE} px per side is needed")
-    if max(height, width) > max_size:
-        warnings.warn(f"image {spec} is {width}x{height} px; downscaling to {max_size} px on its longest side")
-        image = resize_longest(image, max_size)
+    del array
+    if max(original) > max_size:
+        warnings.warn(
+            f"image {spec} is {original[0]}x{original[1]} px; downscaling to {max_size} px on its longest side"
+        )
+        if max(image.shape[-2:]) > max_size:  # not already reduced below it while decoding
+            image = resize_longest(image, max_size)
     if size is not None:
         image = resize_longest(image, size)
+    height, width = image.shape[-2:]
+    if min(height, width) < MIN_SIDE:
+        raise StylistError(
+            f"image {spec} is {original[0]}x{original[1]} px; resized to {width}x{height} px its short side is "
+            f"under {MIN_SIDE} px: give a larger size (at least {math.ceil(MIN_SIDE * max(original) / min(original))})"
+        )
     return image
 
 
-def load_mask(path: str | os.PathLike, size: tuple[int, int] | None = None) -> torch.Tensor:
+def load_mask(
+    path: str | os.PathLike, size: tuple[int, int] | None = None, labels: bool = False
+) -> torch.Tensor:
     """Load a mask image as ``1 x 1 x H x W`` in [0, 1] (any mode; colour is averaged).
 
     Args:
         path: mask file (white = inside).
         size: ``(H, W)`` the mask must match; a mask with another aspect ratio is an error,
             one with the same aspect ratio is resized.
+        labels: the file may be a label map (one class index per pixel): resize it
+            nearest-neighbour, so that every pixel keeps one of the file's values (bilinear
+            resizing would invent classes along borders).
     """
     mask = load_image(path, max_size=1 << 30).mean(dim=1, keepdim=True)
     if size is not None and tuple(mask.shape[-2:]) != tuple(size):
@@ -190,7 +247,10 @@ def load_mask(path: str | os.PathLike, size: tuple[int, int] | None = None) -> t
                 f"mask {path} is {width}x{height} px but the image is {size[1]}x{size[0]} px "
                 "(aspect ratios differ)"
             )
-        mask = F.interpolate(mask, size=size, mode="bilinear", align_corners=False).clamp(0, 1)
+        if labels:
+            mask = F.interpolate(mask, size=size, mode="nearest-exact")
+        else:
+            mask = F.interpolate(mask, size=size, mode="bilinear", align_corners=False).clamp(0, 1)
     return mask
 
 
@@ -215,11 +275,17 @@ def save_image(image: torch.Tensor | Image.Image, path: str | os.PathLike) -> Pa
     return path
 
 
+def longest_side_shape(height: int, width: int, size: int) -> tuple[int, int]:
+    """``(H, W)`` of a ``height x width`` image resized so its longest side is ``size``."""
+    scale = size / max(height, width)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
 def resize_longest(image: torch.Tensor, size: int) -> torch.Tensor:
     """Resize ``B x C x H x W`` so its longest side is ``size`` (antialiased), keeping the aspect ratio."""
     height, width = image.shape[-2:]
     scale = size / max(height, width)
-    new_size = (max(1, round(height * scale)), max(1, round(width * scale)))
+    new_size = longest_side_shape(height, width, size)
     if new_size == (height, width):
         return image
     return F.interpolate(image, size=new_size, mode="bilinear", antialias=scale < 1, align_corners=False).clamp(

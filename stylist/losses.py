@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from stylist.utils import StylistError
+from stylist.utils import StylistError, normalised_weights
 
 __all__ = [
     "gram_matrix",
@@ -157,7 +157,7 @@ class GramLoss(nn.Module):
 
     @torch.no_grad()
     def set_target(self, style_features: Sequence[torch.Tensor], blend: Sequence[float] | None = None) -> None:
-        blend = _normalised(blend, len(style_features))
+        blend = normalised_weights(blend, len(style_features), "style_blend")
         self.target = sum(w * gram_matrix(f).mean(dim=0, keepdim=True) for w, f in zip(blend, style_features))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
@@ -214,15 +214,6 @@ class LossTerms:
         return {k: float(getattr(self, k).detach()) for k in ("total", "content", "style", "tv")}
 
 
-def _normalised(weights: Sequence[float] | Mapping[str, float] | None, n: int) -> list[float]:
-    if weights is None:
-        return [1.0 / n] * n if n else []
-    values = list(weights.values()) if isinstance(weights, Mapping) else list(weights)
-    if len(values) != n or sum(values) <= 0:
-        raise StylistError(f"need {n} non-negative weights with a positive sum, got {values}")
-    return [v / sum(values) for v in values]
-
-
 class PerceptualLoss(nn.Module):
     """Content + style + total-variation loss on one encoder pass.
 
@@ -260,10 +251,12 @@ class PerceptualLoss(nn.Module):
         self.content_layers = [canonical_layer(name) for name in content_layers]
         self.style_layers = [canonical_layer(name) for name in style_layers]
         self.content_weight, self.style_weight, self.tv_weight = content_weight, style_weight, tv_weight
-        self.content_layer_weights = _normalised(
-            _by_layer(content_layer_weights, content_layers), len(self.content_layers)
+        self.content_layer_weights = normalised_weights(
+            _by_layer(content_layer_weights, content_layers), len(self.content_layers), "content_layer_weights"
         )
-        self.style_layer_weights = _normalised(_by_layer(style_layer_weights, style_layers), len(self.style_layers))
+        self.style_layer_weights = normalised_weights(
+            _by_layer(style_layer_weights, style_layers), len(self.style_layers), "style_layer_weights"
+        )
         self.content_losses = nn.ModuleDict({name: ContentLoss() for name in self.content_layers})
         self.style_losses = nn.ModuleDict({name: GramLoss() for name in self.style_layers})
         self.tv_loss = TotalVariationLoss()

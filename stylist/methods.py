@@ -98,6 +98,11 @@ def run_johnson(
 
     if model is None:
         raise StylistError("method=johnson needs a trained model: model=starry_night (or method.model=<file.ckpt>)")
+    if hasattr(model, "training_step"):  # a freshly built Lightning module (model=johnson is the training config)
+        raise StylistError(
+            f"method=johnson got an untrained {type(model).__name__} (a training config); give a trained model: "
+            "model=starry_night, or method.model=<file.ckpt> from python -m stylist.train"
+        )
     net = load_transformer(model, compile=compile) if isinstance(model, str) else model
     start = time.perf_counter()
     image = stylize_image(net, content, tile_size=tile_size, overlap=overlap, bf16=bf16)

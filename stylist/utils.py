@@ -1,15 +1,17 @@
-"""Small shared helpers: the user-error type, logging, seeding, atomic writes, the cache folder."""
+"""Small shared helpers: the user-error type, logging, seeding, atomic writes and the checks that
+go with them, reading model files, weight lists, the cache folder."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import logging
+import math
 import os
 import random
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -19,6 +21,10 @@ __all__ = [
     "get_logger",
     "seed_everything",
     "atomic_write",
+    "is_temporary",
+    "check_writable",
+    "load_torch_file",
+    "normalised_weights",
     "cache_dir",
     "sha256_of_file",
 ]
@@ -52,7 +58,8 @@ def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it onto ``path`` only on success.
 
     An existing file at ``path`` is never half-overwritten: readers see the old file
-    or the complete new one. The new file gets the usual permissions (``0o666`` minus the umask),
+    or the complete new one. The temporary file is removed on any exception (Ctrl-C included); a
+    process killed outright can leave it behind, so readers skip such files (:func:`is_temporary`). The new file gets the usual permissions (``0o666`` minus the umask),
     not the owner-only ones of a temporary file.
 
     Example:
@@ -61,7 +68,7 @@ def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=_TEMP_MARK + path.suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -71,6 +78,78 @@ def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+#: Part of every temporary name (``.<stem>.<random>.tmp<suffix>``), so that readers can skip them.
+_TEMP_MARK = ".tmp"
+
+
+def is_temporary(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is an (unfinished or left-over) temporary file of :func:`atomic_write`."""
+    name = Path(path).name
+    return name.startswith(".") and _TEMP_MARK in name
+
+
+def check_writable(path: str | os.PathLike) -> Path:
+    """Fail now, not after a long run, when the file ``path`` could not be written.
+
+    Creates the missing parent folders and a throw-away file next to ``path``.
+
+    Raises:
+        StylistError: a parent is a file, the folder is read-only, or ``path`` is a folder.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise StylistError(f"cannot write {path}: it is a folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=_TEMP_MARK, dir=path.parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        reason = "a parent is a file" if isinstance(err, (FileExistsError, NotADirectoryError)) else err.strerror
+        raise StylistError(f"cannot write {path}: {reason}") from None
+    return path
+
+
+def load_torch_file(path: str | os.PathLike, weights_only: bool = True) -> Any:
+    """``torch.load`` of a model file on the CPU, with a truncated or foreign file reported as a
+    :class:`StylistError` naming it (not an ``UnpicklingError``).
+
+    Args:
+        weights_only: ``False`` only for trusted Lightning checkpoints (they hold plain Python objects).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StylistError(f"model file not found: {path}")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=weights_only)
+    except Exception as err:  # noqa: BLE001 - pickle, zip and torch all raise their own types
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise StylistError(f"cannot read model file {path} (corrupt or not a PyTorch file): {reason}") from None
+
+
+def normalised_weights(weights: Sequence[float] | Mapping[Any, float] | None, n: int, what: str = "weights") -> list[float]:
+    """``n`` non-negative weights scaled to sum 1 (``None``: equal weights); the one check of
+    style blends and layer weights.
+
+    Raises:
+        StylistError: wrong count, a negative or non-finite weight, or a zero sum.
+
+    Example:
+        >>> normalised_weights([3, 1], 2)
+        [0.75, 0.25]
+    """
+    if weights is None:
+        return [1.0 / n] * n if n else []
+    values = list(weights.values()) if isinstance(weights, Mapping) else list(weights)
+    try:
+        values = [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise StylistError(f"{what}: need numbers, got {values}") from None
+    if len(values) != n or any(v < 0 or not math.isfinite(v) for v in values) or sum(values) <= 0:
+        raise StylistError(f"{what}: need {n} non-negative numbers with a positive sum, got {values}")
+    return [v / sum(values) for v in values]
 
 
 def _current_umask() -> int:

@@ -72,7 +72,7 @@ def fashion_from_config(cfg: DictConfig) -> dict[str, Any]:
 
     start = time.perf_counter()
     if segmenter is None:
-        class_map = class_map_from_mask(load_mask(cfg.mask, size=tuple(photo.shape[-2:])), list(styles))
+        class_map = class_map_from_mask(load_mask(cfg.mask, size=tuple(photo.shape[-2:]), labels=True), list(styles))
     else:
         class_map, _ = segment(photo, segmenter, flip=cfg.segment_flip, scales=cfg.segment_scales)
     seconds["segment"] = time.perf_counter() - start

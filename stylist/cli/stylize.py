@@ -7,6 +7,7 @@ import json
 import logging
 import platform
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 from stylist.cli import CONFIG_DIR, plain, user_errors_exit
 from stylist.image import load_image, load_mask, save_image
 from stylist.plots import plot_loss_history
-from stylist.utils import StylistError, atomic_write, seed_everything
+from stylist.utils import StylistError, atomic_write, check_writable, seed_everything
 
 log = logging.getLogger("stylist.stylize")
 
@@ -45,20 +46,45 @@ def loss_options(loss_cfg: DictConfig) -> dict[str, Any]:
     return {k: plain(v) for k, v in loss_cfg.items() if not str(k).startswith("_")}
 
 
+#: Options that choose the style image(s); a method with a trained model has its own style.
+STYLE_OPTIONS = ("style", "style_blend", "masks")
+
+
+def _ignored_style_options(cfg: DictConfig) -> list[str]:
+    """The style options a method with a trained model (``method.model``) ignores although the user
+    set them (``style`` given on the command line, ``style_blend`` or ``masks`` set), with a warning."""
+    if "model" not in cfg.method:
+        return []
+    given = {override.lstrip("+").split("=", 1)[0] for override in _command_line_overrides()}
+    ignored = [key for key in STYLE_OPTIONS if key in given or (key != "style" and cfg[key] is not None)]
+    if ignored:
+        warnings.warn(f"the method's trained model has its own style: ignoring {', '.join(ignored)}")
+    return ignored
+
+
+def _command_line_overrides() -> list[str]:
+    from hydra.core.hydra_config import HydraConfig
+
+    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+
+
 def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
     """Run one stylisation described by ``cfg``; returns the JSON record it wrote."""
     seed_everything(cfg.seed)
-    content = load_image(cfg.content, size=cfg.size, max_size=cfg.max_size)
-    style_size = cfg.style_size or cfg.size
-    styles = [load_image(spec, size=style_size, max_size=cfg.max_size) for spec in _as_list(cfg.style)]
-    masks = None
-    if cfg.masks is not None:
-        masks = [load_mask(path, size=tuple(content.shape[-2:])) for path in _as_list(cfg.masks)]
-        if len(masks) != len(styles):
-            raise StylistError(f"{len(masks)} masks for {len(styles)} styles: give one mask per style")
     output = Path(cfg.output)
     if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         raise StylistError(f"output must end in .png or .jpg, got {output}")
+    check_writable(output)
+    ignored = _ignored_style_options(cfg)
+    content = load_image(cfg.content, size=cfg.size, max_size=cfg.max_size)
+    style_size = cfg.style_size or cfg.size
+    styles, masks = [], None
+    if "style" not in ignored:
+        styles = [load_image(spec, size=style_size, max_size=cfg.max_size) for spec in _as_list(cfg.style)]
+    if cfg.masks is not None and "masks" not in ignored:
+        masks = [load_mask(path, size=tuple(content.shape[-2:])) for path in _as_list(cfg.masks)]
+        if len(masks) != len(styles):
+            raise StylistError(f"{len(masks)} masks for {len(styles)} styles: give one mask per style")
 
     method = instantiate(cfg.method)
     start = time.perf_counter()
@@ -66,7 +92,7 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
         content,
         styles,
         masks=masks,
-        style_blend=plain(cfg.style_blend),
+        style_blend=None if "style_blend" in ignored else plain(cfg.style_blend),
         seed=cfg.seed,
         progress=cfg.progress,
         backbone=lambda: instantiate(cfg.backbone),
@@ -81,10 +107,12 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
     if has_history:
         plot = plot_loss_history(result.history, output.with_name(output.stem + "_loss.png"), title=title)
     settings = OmegaConf.to_container(cfg, resolve=True)
+    settings.update({key: None for key in STYLE_OPTIONS if "model" in cfg.method})  # the model's style was used
     record = {
         "output": str(output),
         "loss_plot": str(plot) if plot else None,  # methods without an optimisation have no history
         "settings": settings,
+        "ignored_options": ignored,
         "image_size": list(result.image.shape[-2:]),
         **result.info,
         "final_losses": result.final_losses,

@@ -206,12 +206,19 @@ def class_map_from_mask(mask_image: torch.Tensor, parts: Sequence[str]) -> torch
     as read by :func:`stylist.image.load_mask` from an 8-bit file.
 
     A mask whose values are all ModaNet labels (0..13 out of 255) is a label map and is used as
-    is; any other mask is binary (brighter than half = inside) and marks the region of the first
-    chosen part, so it takes that part's style.
+    is; a mask of mostly 0 and bright values is binary (brighter than half = inside) and marks the
+    region of the first chosen part, so it takes that part's style. A mask with more label values
+    (1..13) than bright ones is a label map with values outside 0..13: an error.
     """
     levels = (mask_image[0, 0] * 255).round().long()
     if int(levels.max()) < len(CLASS_NAMES):
         return levels
+    labelled = int(((levels > 0) & (levels < len(CLASS_NAMES))).sum())
+    outside = levels >= len(CLASS_NAMES)
+    if labelled > int(outside.sum()):
+        values = levels[outside].unique().tolist()
+        shown = ", ".join(map(str, values[:8])) + (", ..." if len(values) > 8 else "")
+        raise StylistError(f"the label map has values outside ModaNet's 0-{len(CLASS_NAMES) - 1}: {shown}")
     if not parts:
         raise StylistError("a binary mask needs one part name to take its place, e.g. parts=[top]")
     return torch.where(mask_image[0, 0] > 0.5, part_index(parts[0]), 0)

@@ -21,7 +21,7 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
-from stylist.utils import StylistError
+from stylist.utils import StylistError, normalised_weights
 
 __all__ = ["feature_stats", "whiten", "colour", "wct", "masked_wct", "DEFAULT_EPS", "DEFAULT_TRUNCATE"]
 
@@ -83,11 +83,7 @@ def _transform(
 def _check_blend(n_styles: int, blend: Sequence[float] | None) -> list[float]:
     if n_styles == 0:
         raise StylistError("WCT needs at least one style")
-    if blend is None:
-        return [1.0 / n_styles] * n_styles
-    if len(blend) != n_styles or any(b < 0 for b in blend) or sum(blend) <= 0:
-        raise StylistError(f"style_blend needs {n_styles} non-negative weights, got {list(blend)}")
-    return [b / sum(blend) for b in blend]
+    return normalised_weights(blend, n_styles, "style_blend")
 
 
 def wct(
