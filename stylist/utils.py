@@ -125,7 +125,8 @@ def load_torch_file(path: str | os.PathLike, weights_only: bool = True) -> Any:
     try:
         return torch.load(path, map_location="cpu", weights_only=weights_only)
     except Exception as err:  # noqa: BLE001 - pickle, zip and torch all raise their own types
-        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        text = str(err).split("WeightsUnpickler error:")[-1]  # past torch's advice on weights_only
+        reason = next((line.strip() for line in text.splitlines() if line.strip()), type(err).__name__)
         raise StylistError(f"cannot read model file {path} (corrupt or not a PyTorch file): {reason}") from None
 
 

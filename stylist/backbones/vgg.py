@@ -14,13 +14,13 @@ import os
 import re
 from collections import OrderedDict
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import torch
 from torch import nn
 
 from stylist.backbones.hed import HED_PACKAGE, HED_RGB_MEAN, VGG16_BLOCK_SIZES, find_hed_h5, hed_state_dict
-from stylist.utils import StylistError, cache_dir, get_logger
+from stylist.utils import StylistError, cache_dir, get_logger, load_torch_file
 
 __all__ = ["VGGEncoder", "vgg16", "layer_names", "canonical_layer", "WEIGHT_CHOICES"]
 
@@ -177,7 +177,9 @@ def _load_weights(weights: str) -> tuple[dict[str, torch.Tensor] | None, tuple[f
     path = Path(weights).expanduser()
     if not path.is_file():
         raise StylistError(f"VGG16 weights must be one of {WEIGHT_CHOICES}; '{weights}' is none of them")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = load_torch_file(path)
+    if not isinstance(state, Mapping):
+        raise StylistError(f"VGG16 weights file {path} holds no state dict")
     if any(key.startswith("features.") for key in state):
         state = _from_torchvision(state)
     return state, IMAGENET_RGB_MEAN, str(path)

@@ -14,7 +14,7 @@ import hydra
 from omegaconf import DictConfig
 
 from stylist.cli import CONFIG_DIR, user_errors_exit
-from stylist.utils import StylistError, atomic_write
+from stylist.utils import StylistError, atomic_write, check_writable
 
 
 def evaluate_segmentation(cfg: DictConfig) -> dict[str, Any]:
@@ -22,13 +22,14 @@ def evaluate_segmentation(cfg: DictConfig) -> dict[str, Any]:
     from stylist.segmentation.evaluation import evaluate_segmenter, iou_table, overlay_panel
     from stylist.segmentation.visualize import plot_confusion
 
+    out = Path(cfg.output_dir)
+    check_writable(out / "scores.json")
     segmenter = load_segmenter(str(cfg.checkpoint))
     result, matrix, samples = evaluate_segmenter(
         segmenter, cfg.data.annotations, cfg.data.root, cfg.data.lmdb, flip=cfg.flip, keep=cfg.panel,
         scales=cfg.scales,
     )
     result.update(checkpoint=str(cfg.checkpoint), annotations=str(cfg.data.annotations))
-    out = Path(cfg.output_dir)
     with atomic_write(out / "scores.json") as tmp:
         tmp.write_text(_json(result))
     with atomic_write(out / "iou_table.md") as tmp:
@@ -41,9 +42,14 @@ def evaluate_segmentation(cfg: DictConfig) -> dict[str, Any]:
 
 
 def _json(result: dict[str, Any]) -> str:
-    """JSON with NaN (a class neither present nor predicted) written as null."""
-    iou = {k: (None if v != v else v) for k, v in result["iou"].items()}
-    return json.dumps({**result, "iou": iou}, indent=1)
+    """Strict JSON, NaN (a class neither present nor predicted, a mean over no class) written as null."""
+
+    def no_nan(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: no_nan(v) for k, v in value.items()}
+        return None if isinstance(value, float) and value != value else value
+
+    return json.dumps(no_nan(result), indent=1, allow_nan=False)
 
 
 TASKS: dict[str, Callable[[DictConfig], dict[str, Any]]] = {"segmentation": evaluate_segmentation}

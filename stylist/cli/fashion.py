@@ -21,7 +21,7 @@ from stylist.cli import CONFIG_DIR, plain, user_errors_exit
 from stylist.cli.stylize import loss_options, machine_info
 from stylist.fashion import class_map_from_mask, describe, method_stylise, part_index, restyle
 from stylist.image import image_grid, load_image, load_mask, save_image
-from stylist.utils import StylistError, atomic_write, seed_everything
+from stylist.utils import StylistError, atomic_write, check_writable, seed_everything
 
 log = logging.getLogger("stylist.fashion")
 
@@ -51,6 +51,7 @@ def fashion_from_config(cfg: DictConfig) -> dict[str, Any]:
     output = Path(cfg.output)
     if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         raise StylistError(f"output must end in .png or .jpg, got {output}")
+    check_writable(output)
     seconds: dict[str, float] = {}
 
     start = time.perf_counter()

@@ -8,6 +8,7 @@ import hydra
 from omegaconf import DictConfig
 
 from stylist.cli import CONFIG_DIR, user_errors_exit
+from stylist.utils import check_writable
 
 
 def segment_from_config(cfg: DictConfig) -> tuple[Path, Path]:
@@ -15,10 +16,11 @@ def segment_from_config(cfg: DictConfig) -> tuple[Path, Path]:
     from stylist.image import load_image, save_image
     from stylist.segmentation import colorize, load_segmenter, overlay, segment
 
-    image = load_image(cfg.image)
-    class_map, _ = segment(image, load_segmenter(str(cfg.checkpoint)), flip=cfg.flip)
     out = Path(cfg.output_dir)
     stem = Path(str(cfg.image)).stem
+    check_writable(out / f"{stem}_mask.png")
+    image = load_image(cfg.image)
+    class_map, _ = segment(image, load_segmenter(str(cfg.checkpoint)), flip=cfg.flip)
     mask_path = save_image(colorize(class_map)[None], out / f"{stem}_mask.png")
     overlay_path = save_image(overlay(image, class_map)[None], out / f"{stem}_overlay.png")
     return mask_path, overlay_path

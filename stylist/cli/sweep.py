@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from stylist.image import image_grid
-from stylist.utils import StylistError, atomic_write
+from stylist.utils import StylistError, atomic_write, is_temporary
 
 __all__ = ["assemble_sweep", "ContactSheetCallback"]
 
@@ -30,10 +31,14 @@ def _jobs(sweep_dir: Path) -> list[dict[str, Any]]:
     jobs = []
     for record_path in sorted(sweep_dir.glob("*/*.json"), key=lambda p: (len(p.parent.name), p.parent.name)):
         overrides_path = record_path.parent / ".hydra" / "overrides.yaml"
-        if not overrides_path.is_file():
+        if is_temporary(record_path) or not overrides_path.is_file():
+            continue  # a write in progress, or left over by a killed job
+        try:
+            record = json.loads(record_path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            warnings.warn(f"skipping {record_path}: not valid JSON (an interrupted job?)")
             continue
-        record = json.loads(record_path.read_text())
-        if "output" not in record or not Path(record["output"]).is_file():
+        if not isinstance(record, dict) or "output" not in record or not Path(record["output"]).is_file():
             continue
         overrides = dict(item.split("=", 1) for item in yaml.safe_load(overrides_path.read_text()) or [])
         jobs.append({"dir": record_path.parent.name, "record": record, "overrides": overrides})

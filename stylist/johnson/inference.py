@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from stylist.image import resize_longest
 from stylist.johnson.model import TransformerNet
-from stylist.utils import StylistError
+from stylist.utils import StylistError, load_torch_file
 
 __all__ = ["load_transformer", "load_shipped", "transformer_from_state_dict", "stylize_image"]
 
@@ -43,7 +43,7 @@ def transformer_from_state_dict(state: Mapping[str, torch.Tensor]) -> Transforme
 
 def load_shipped(path: Path, meta: Mapping[str, Any]) -> TransformerNet:
     """``LOADERS["johnson"]``: a shipped ``<name>.pt`` state dict (fp16 or fp32)."""
-    return transformer_from_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    return transformer_from_state_dict(load_torch_file(path))
 
 
 def load_transformer(name_or_path: str | os.PathLike, compile: bool = False) -> torch.nn.Module:
@@ -76,11 +76,14 @@ def _load_eager(text: str) -> TransformerNet:
         raise StylistError(
             f"no shipped model or file '{text}'; shipped: {sorted(weights.available()) or 'none'}"
         )
-    checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    checkpoint = load_torch_file(path, weights_only=False)
     state = checkpoint.get("state_dict", checkpoint) if isinstance(checkpoint, dict) else None
     if not isinstance(state, Mapping):
         raise StylistError(f"{path} holds no state dict")
-    return transformer_from_state_dict(state)
+    try:
+        return transformer_from_state_dict(state)
+    except StylistError as err:
+        raise StylistError(f"{path}: {err}") from None
 
 
 def _run_padded(model: torch.nn.Module, image: torch.Tensor, bf16: bool = False) -> torch.Tensor:

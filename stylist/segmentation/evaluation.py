@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -11,7 +12,7 @@ from stylist.segmentation.metrics import confusion_matrix, scores
 from stylist.segmentation.modanet import CLASS_NAMES, NUM_CLASSES, ModaNetAnnotations, open_image_source
 from stylist.segmentation.predict import Segmenter, segment
 from stylist.segmentation.visualize import overlay
-from stylist.utils import get_logger
+from stylist.utils import StylistError, get_logger
 
 __all__ = ["evaluate_segmenter", "iou_table", "overlay_panel"]
 
@@ -45,6 +46,10 @@ def evaluate_segmenter(
     """
     flip, scales = segmenter.test_time(flip, scales)
     data = ModaNetAnnotations(annotations)
+    if not data.ids:
+        raise StylistError(f"{annotations} lists no images: nothing to evaluate")
+    if not data.has_annotations:
+        warnings.warn(f"{annotations} has no annotations: every pixel counts as background")
     images = open_image_source(root, lmdb)
     matrix = torch.zeros(NUM_CLASSES, NUM_CLASSES, dtype=torch.long)
     samples = []

@@ -110,6 +110,29 @@ def render_mask(annotations: Sequence[dict[str, Any]], height: int, width: int) 
     return label
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_annotation(ann: Any, path: Path) -> None:
+    """Fail at load time, naming the annotation, on what :func:`render_mask` could not paint: an
+    image id or category that is not a whole number, a category outside 1-13, or a segmentation
+    that is neither an RLE dict nor polygons of numbers."""
+    where = f"{path}, annotation {ann.get('id', '?') if isinstance(ann, dict) else ann!r}"
+    if not isinstance(ann, dict) or not all(_is_number(ann.get(key)) for key in ("image_id", "category_id")):
+        raise StylistError(f"{where}: needs numeric image_id and category_id")
+    if not 1 <= ann["category_id"] < NUM_CLASSES:
+        raise StylistError(f"{where}: category_id {ann['category_id']} outside ModaNet's 1-{NUM_CLASSES - 1}")
+    segmentation = ann.get("segmentation") or []
+    if isinstance(segmentation, dict):
+        return
+    polygons = segmentation if segmentation and isinstance(segmentation[0], list) else [segmentation]
+    if not isinstance(segmentation, list) or not all(
+        isinstance(p, list) and all(_is_number(v) for v in p) for p in polygons
+    ):
+        raise StylistError(f"{where}: segmentation must be polygons of numbers [[x1, y1, x2, y2, ...]] or an RLE")
+
+
 @dataclass(frozen=True)
 class ImageRecord:
     """One image of the annotation file."""
@@ -131,16 +154,23 @@ class ModaNetAnnotations:
         self.path = Path(path)
         if not self.path.is_file():
             raise StylistError(f"ModaNet annotation file {self.path} does not exist")
-        data = json.loads(self.path.read_text())
-        if "images" not in data:
+        try:
+            data = json.loads(self.path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise StylistError(f"{self.path} is not valid JSON (truncated?): {err}") from None
+        if not isinstance(data, dict) or "images" not in data:
             raise StylistError(f"{self.path} is not a COCO instances file (no 'images')")
-        self.images = {
-            int(img["id"]): ImageRecord(int(img["id"]), str(img.get("file_name", f"{int(img['id']):07d}.jpg")),
-                                        int(img["height"]), int(img["width"]))
-            for img in data["images"]
-        }  # fmt: skip
+        try:
+            self.images = {
+                int(img["id"]): ImageRecord(int(img["id"]), str(img.get("file_name", f"{int(img['id']):07d}.jpg")),
+                                            int(img["height"]), int(img["width"]))
+                for img in data["images"]
+            }  # fmt: skip
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise StylistError(f"{self.path}: an image record lacks a whole-number id, height or width ({err!r})") from None
         self.by_image: dict[int, list[dict[str, Any]]] = {i: [] for i in self.images}
         for ann in data.get("annotations") or []:
+            _check_annotation(ann, self.path)
             if int(ann["image_id"]) in self.by_image:
                 self.by_image[int(ann["image_id"])].append(ann)
         self.has_annotations = bool(data.get("annotations"))

@@ -18,7 +18,7 @@ from torch import nn
 from stylist.segmentation.model import build_deeplab
 from stylist.segmentation.modanet import CLASS_NAMES
 from stylist.segmentation.transforms import pad_to_multiple
-from stylist.utils import StylistError, atomic_write
+from stylist.utils import StylistError, atomic_write, load_torch_file
 
 __all__ = ["Segmenter", "segment", "load_segmenter", "load_shipped", "load_checkpoint", "ship"]
 
@@ -107,32 +107,41 @@ def segment(
     return probs.argmax(0), probs
 
 
-def _net_from_state(net_kwargs: dict[str, Any], state: dict[str, torch.Tensor]) -> nn.Module:
+def _net_from_state(net_kwargs: dict[str, Any], state: Any, path: Path) -> nn.Module:
     net = build_deeplab(**{**net_kwargs, "encoder_weights": None, "freeze_until": None})
-    net.load_state_dict({k: v.float() for k, v in state.items()})
+    try:
+        net.load_state_dict({k: v.float() for k, v in state.items()})
+    except (AttributeError, RuntimeError):
+        raise StylistError(f"{path} holds no weights of this DeepLabV3+ (architecture {net_kwargs})") from None
     return net.eval()
+
+
+def _from_metadata(state: Any, meta: dict[str, Any], path: Path) -> Segmenter:
+    net = _net_from_state(meta["net"], state, path)
+    return Segmenter(net, meta["long_side"], tuple(meta["class_names"]), **meta.get("inference", {})).eval()
 
 
 def load_shipped(path: Path, meta: dict[str, Any]) -> Segmenter:
     """Loader of shipped ``kind: deeplab`` weights (registered in :data:`stylist.weights.LOADERS`)."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    net = _net_from_state(meta["net"], state)
-    return Segmenter(net, meta["long_side"], tuple(meta["class_names"]), **meta.get("inference", {})).eval()
+    return _from_metadata(load_torch_file(path), meta, path)
 
 
 def load_checkpoint(path: str | Path) -> Segmenter:
     """A :class:`Segmenter` from a Lightning checkpoint of ``SegmentationModule``."""
-    checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    checkpoint = load_torch_file(path, weights_only=False)
+    if not isinstance(checkpoint, dict):
+        raise StylistError(f"{path} is not a SegmentationModule checkpoint (not a Lightning checkpoint)")
     net_kwargs = checkpoint.get("hyper_parameters", {}).get("net_kwargs")
     if not net_kwargs:
         raise StylistError(f"{path} is not a SegmentationModule checkpoint (no net_kwargs)")
     state = {k[len("net.") :]: v for k, v in checkpoint["state_dict"].items() if k.startswith("net.")}
     long_side = checkpoint.get("datamodule_hyper_parameters", {}).get("long_side", 320)
-    return Segmenter(_net_from_state(net_kwargs, state), long_side).eval()
+    return Segmenter(_net_from_state(net_kwargs, state, Path(path)), long_side).eval()
 
 
 def load_segmenter(name_or_checkpoint: str = "deeplab_modanet_ccp") -> Segmenter:
-    """A segmenter in eval mode: a shipped model's name or a Lightning ``.ckpt`` path.
+    """A segmenter in eval mode: a shipped model's name, a Lightning ``.ckpt`` path, or a shipped-format
+    ``.pt`` state dict with its ``.yaml`` metadata next to it.
 
     Example:
         >>> seg = load_segmenter("deeplab_modanet_ccp")  # doctest: +SKIP
@@ -144,10 +153,29 @@ def load_segmenter(name_or_checkpoint: str = "deeplab_modanet_ccp") -> Segmenter
         if not path.is_file():
             raise StylistError(f"checkpoint {path} does not exist")
         return load_checkpoint(path)
+    if path.suffix in (".pt", ".pth") or path.is_file():
+        return _load_weights_file(path)
     segmenter = weights.load_model(str(name_or_checkpoint))
     if not isinstance(segmenter, Segmenter):
         raise StylistError(f"shipped model '{name_or_checkpoint}' is not a segmenter")
     return segmenter
+
+
+def _load_weights_file(path: Path) -> Segmenter:
+    """A segmenter from a ``.pt`` state dict and the ``.yaml`` metadata beside it (a shipped model's pair)."""
+    if not path.is_file():
+        raise StylistError(f"segmenter weights file {path} does not exist")
+    state = load_torch_file(path)
+    meta_path = path.with_suffix(".yaml")
+    if not meta_path.is_file():
+        raise StylistError(
+            f"{path} is a bare state dict: a segmenter also needs its metadata {meta_path.name} beside it "
+            "(as shipped in stylist/weights), or give a Lightning .ckpt"
+        )
+    meta = yaml.safe_load(meta_path.read_text()) or {}
+    if meta.get("kind") != "deeplab":
+        raise StylistError(f"{meta_path} does not describe a segmenter (kind '{meta.get('kind')}', not 'deeplab')")
+    return _from_metadata(state, meta, path)
 
 
 def ship(checkpoint: str | Path, out_dir: str | Path, name: str, extra: dict[str, Any]) -> tuple[Path, Path]:

@@ -19,7 +19,7 @@ from typing import Any, Mapping, Sequence
 import torch
 from torch import nn
 
-from stylist.utils import StylistError, atomic_write
+from stylist.utils import StylistError, atomic_write, load_torch_file
 
 __all__ = ["LEVELS", "level_layer", "WCTDecoder", "WCTDecoders", "save_decoders", "load_decoders"]
 
@@ -119,8 +119,11 @@ def load_decoders(path: str | os.PathLike, meta: Mapping[str, Any] | None = None
     """
     if not Path(path).is_file():
         raise StylistError(f"WCT decoder weights not found: {path}")
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    levels = sorted({int(key.split("_")[0][len("relu"):]) for key in state})
-    decoders = WCTDecoders(levels)
-    decoders.load_state_dict({k: v.float() for k, v in state.items()})
+    state = load_torch_file(path)
+    try:
+        levels = sorted({int(key.split("_")[0][len("relu"):]) for key in state})
+        decoders = WCTDecoders(levels)
+        decoders.load_state_dict({k: v.float() for k, v in state.items()})
+    except (TypeError, ValueError, KeyError, AttributeError, RuntimeError):
+        raise StylistError(f"{path} holds no WCT decoder weights (keys like 'relu4_1...')") from None
     return decoders.eval().requires_grad_(False)

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from stylist.utils import StylistError
+from stylist.utils import StylistError, is_temporary
 
 __all__ = ["WEIGHTS_DIR", "LOADERS", "available", "metadata", "weights_path", "load_model"]
 
@@ -33,7 +33,8 @@ LOADERS: dict[str, str] = {
 
 def available() -> dict[str, dict[str, Any]]:
     """Shipped models: ``{name: metadata}``."""
-    return {path.stem: yaml.safe_load(path.read_text()) for path in sorted(WEIGHTS_DIR.glob("*.yaml"))}
+    paths = [path for path in sorted(WEIGHTS_DIR.glob("*.yaml")) if not is_temporary(path)]  # skip unfinished writes
+    return {path.stem: yaml.safe_load(path.read_text()) for path in paths}
 
 
 def metadata(name: str) -> dict[str, Any]:
