@@ -146,20 +146,18 @@ def _check_size(name: str, value: object) -> int | None:
     return int(number)
 
 
-def _open_reduced(img: Image.Image, target: int | None) -> Image.Image:
-    """Decode ``img`` no larger than needed for a longest side of ``target`` px (at least twice
-    that, so the final antialiased resize is unchanged in look): JPEGs decode at 1/2, 1/4 or 1/8
-    scale (``draft``), other formats are box-reduced by a whole factor right after decoding,
-    before any float copy is made."""
-    if target is None or max(img.size) < 4 * target:
-        return img
-    factor = max(img.size) // (2 * target)
+def _downscale_decoded(img: Image.Image, side: int) -> Image.Image:
+    """``img`` (not yet decoded) with its longest side brought down to ``side`` px in 8 bits:
+    a JPEG decodes at 1/2, 1/4 or 1/8 scale (``draft``), then a box reduce and an antialiased
+    resample (``reducing_gap``) run before any float copy exists."""
+    height, width = longest_side_shape(img.height, img.width, side)
     if img.format == "JPEG":
-        img.draft(img.mode, (img.width // factor, img.height // factor))
-        factor = max(img.size) // (2 * target)  # what draft left to do (its scales are powers of two)
-    if factor >= 2 and img.mode not in ("P", "1"):  # a palette's indices cannot be averaged
-        img = img.reduce(factor)
-    return img
+        img.draft(img.mode, (width, height))  # keeps at least the requested size
+    if img.mode in ("P", "1"):  # a palette's indices cannot be averaged
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    if img.mode not in ("RGB", "RGBA", "L", "LA", "CMYK"):  # 16-bit and float modes: left to torch
+        return img
+    return img.resize((width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
 def load_image(
@@ -172,9 +170,10 @@ def load_image(
     Args:
         spec: a file path, a name from :data:`KNOWN_IMAGES` or :data:`SAMPLE_IMAGES`.
         size: if given, resize so that the longest side is ``size`` pixels.
-        max_size: images whose longest side exceeds this are downscaled to it with a warning;
-            such images are decoded at a reduced size where the format allows (JPEG), or reduced
-            right after decoding, so memory stays near one 8-bit copy of the file's pixels.
+        max_size: images whose longest side exceeds this are downscaled to it with a warning,
+            in 8 bits right after decoding (at a reduced size where the format allows: JPEG), so
+            memory stays near one 8-bit copy of the file's pixels; with ``size``, only to twice
+            ``size`` (at most ``max_size``) before the final resize.
 
     Raises:
         StylistError: missing or unreadable, ``size``/``max_size`` not a whole number of at least
@@ -186,7 +185,6 @@ def load_image(
     """
     size, max_size = _check_size("size", size), _check_size("max_size", max_size)
     source = resolve_image(spec)
-    target = size if size is not None else max_size  # the longest side this call returns
     if isinstance(source, str):
         array = _sample_array(source).astype(np.float32)
         array = array / 255.0 if array.max() > 1.0 else array
@@ -198,7 +196,7 @@ def load_image(
             with Image.open(source) as img:
                 original = img.size
                 if min(original) >= MIN_SIDE and max(original) > max_size:
-                    img = _open_reduced(img, target)
+                    img = _downscale_decoded(img, min(max_size, 2 * size) if size else max_size)
                 img = ImageOps.exif_transpose(img)
                 array = _pil_to_array(img)
         except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:
