@@ -35,3 +35,14 @@ def test_empty_sweep_is_an_error(tmp_path):
     with pytest.raises(StylistError, match="no finished"):
         assemble_sweep(tmp_path)
     assert main([str(tmp_path)]) == 2
+
+
+def test_leftover_temporaries_and_partial_records_are_skipped(tmp_path):
+    _fake_job(tmp_path, 0, ["size=32", "loss.style_weight=1"], 1.0)
+    _fake_job(tmp_path, 1, ["size=32", "loss.style_weight=10"], 2.0)
+    (tmp_path / "0" / ".stylized.x8k2.tmp.json").write_text('{"output": "/nowhere", "final_')  # a killed write
+    (tmp_path / "1" / "stylized.json").write_text('{"output": ')  # written by something non-atomic
+    with pytest.warns(UserWarning, match="not valid JSON"):
+        _, table = assemble_sweep(tmp_path, cell=20)
+    rows = table.read_text().splitlines()
+    assert len(rows) == 2 and rows[1].startswith("0,")

@@ -1,0 +1,99 @@
+"""``python -m stylist.stylize`` answers bad input in one line, before the long work: sizes, scales,
+iterations, blends, outputs, untrained or ignored models' options, errors raised inside Hydra."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import stylist.cli.stylize
+from stylist.cli.stylize import stylize_from_config
+from stylist.utils import StylistError
+
+TINY = ["size=32", "method.iterations=2", "progress=false", "backbone.weights=random"]
+JOHNSON = ["method=johnson", "model=starry_night", "size=32", "progress=false"]
+
+
+def _run_cli(module, *args, cwd):
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("size=-1", "size must be a whole number of pixels, at least 16, got -1"),
+        ("size=0", "size must be a whole number of pixels, at least 16, got 0"),
+        ("size=abc", "size must be a whole number of pixels, got 'abc'"),
+        ("style_size=-3", "size must be"),
+        ("method.scales=[0,-1]", "scales must be positive numbers"),
+        ("method.iterations=0", "iterations must be a whole number of at least 1"),
+        ("style=[swirls,coffee]", None),  # fine: the next case only adds a negative blend
+    ],
+)
+def test_invalid_numbers_are_user_errors(compose_cfg, override, message):
+    cfg = compose_cfg("stylize", TINY + [override])
+    if message is None:
+        cfg = compose_cfg("stylize", TINY + [override, "style_blend=[1.5,-0.5]"])
+        message = r"style_blend: need 2 non-negative numbers with a positive sum, got \[1.5, -0.5\]"
+    with pytest.raises(StylistError, match=message):
+        stylize_from_config(cfg)
+
+
+@pytest.mark.parametrize("where", ["under_a_file", "read_only"])
+def test_unwritable_output_is_refused_before_any_work(compose_cfg, tmp_path, monkeypatch, where):
+    if where == "under_a_file":
+        (tmp_path / "taken").write_text("x")
+        output, message = tmp_path / "taken" / "out.png", "a parent is a file"
+    else:
+        output, message = "/sys/stylist_out.png", "cannot write /sys/stylist_out.png"
+        try:
+            open(output, "wb").close()
+            pytest.skip("/sys is writable here")
+        except OSError:
+            pass
+    monkeypatch.setattr(stylist.cli.stylize, "load_image", lambda *a, **k: pytest.fail("loaded images first"))
+    with pytest.raises(StylistError, match=message):
+        stylize_from_config(compose_cfg("stylize", TINY + [f"output={output}"]))
+
+
+def test_untrained_johnson_model_is_refused(compose_cfg):
+    cfg = compose_cfg("stylize", ["method=johnson", "model=johnson", "model.style=swirls", "model.style_size=32",
+                                  "backbone.weights=random", "size=32", "progress=false"])  # fmt: skip
+    with pytest.raises(StylistError, match="untrained JohnsonModule .* model=starry_night"):
+        stylize_from_config(cfg)
+
+
+def test_johnson_warns_about_style_and_masks_and_records_no_style(compose_cfg, tmp_path):
+    mask = tmp_path / "mask.png"
+    Image.fromarray(np.full((32, 32), 255, np.uint8)).save(mask)
+    with pytest.warns(UserWarning, match="trained model has its own style: ignoring style, masks"):
+        stylize_from_config(compose_cfg("stylize", JOHNSON + ["style=the_scream", f"masks=[{mask}]"]))
+    saved = json.loads((tmp_path / "stylized.json").read_text())
+    assert saved["settings"]["style"] is None and saved["settings"]["masks"] is None
+    assert saved["ignored_options"] == ["style", "masks"]
+
+
+def test_johnson_without_style_options_does_not_warn(compose_cfg, tmp_path, recwarn):
+    stylize_from_config(compose_cfg("stylize", JOHNSON))
+    assert not [w for w in recwarn if "own style" in str(w.message)]
+    saved = json.loads((tmp_path / "stylized.json").read_text())
+    assert saved["ignored_options"] == [] and saved["settings"]["style"] is None  # the model's style was used
+
+
+def test_gatys_records_its_style(compose_cfg, tmp_path):
+    stylize_from_config(compose_cfg("stylize", TINY))
+    saved = json.loads((tmp_path / "stylized.json").read_text())
+    assert saved["settings"]["style"] == "swirls" and saved["ignored_options"] == []
+
+
+def test_error_raised_while_instantiating_is_one_line(tmp_path):
+    proc = _run_cli("stylist.stylize", "backbone.weights=bogus", *TINY[:3], f"paths.output_dir={tmp_path}", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: VGG16 weights must be one of") and "'bogus'" in lines[0]
+    assert "Traceback" not in proc.stderr + proc.stdout

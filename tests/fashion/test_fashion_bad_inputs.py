@@ -1,0 +1,46 @@
+"""``python -m stylist.fashion`` with user label maps at another size or with values outside 0-13."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from stylist.cli.fashion import fashion_from_config
+from stylist.fashion import class_map_from_mask, part_index
+from stylist.utils import StylistError
+
+TINY_GATYS = ["method=gatys", "method.iterations=2", "method.optimizer=adam", "method.lr=0.05",
+              "backbone.weights=random", "progress=false"]  # fmt: skip
+
+
+def test_label_map_at_half_size_is_resized_without_inventing_classes(compose_cfg, tmp_path):
+    rng = np.random.default_rng(0)
+    Image.fromarray((rng.random((48, 40, 3)) * 255).astype(np.uint8)).save(tmp_path / "photo.png")
+    labels = np.zeros((24, 20), np.uint8)
+    labels[2:10, 3:17] = part_index("top")
+    labels[10:23, 5:15] = part_index("pants")  # touches the top: bilinear would paint classes between them
+    Image.fromarray(labels).save(tmp_path / "labels.png")
+    cfg = compose_cfg("fashion", TINY_GATYS + [f"image={tmp_path / 'photo.png'}", f"mask={tmp_path / 'labels.png'}",
+                                               "parts=[top]", "style=swirls"])  # fmt: skip
+    record = fashion_from_config(cfg)
+    assert set(record["parts_found"]) == {"top", "pants"}
+    assert record["parts_found"]["top"] == pytest.approx((labels == part_index("top")).mean(), abs=0.01)
+
+
+def test_label_map_with_values_outside_0_13_is_an_error():
+    labels = torch.zeros(1, 1, 8, 8)
+    labels[..., :4, :] = part_index("top") / 255
+    labels[..., 4:, :2] = part_index("pants") / 255
+    labels[..., 6, 6] = 20 / 255
+    with pytest.raises(StylistError, match="label map has values outside ModaNet's 0-13: 20"):
+        class_map_from_mask(labels, ["top"])
+
+
+def test_binary_mask_with_soft_edges_is_still_binary():
+    mask = torch.zeros(1, 1, 8, 8)
+    mask[..., 4:, :] = 1.0
+    mask[..., 3, :] = 5 / 255  # an antialiased edge
+    class_map = class_map_from_mask(mask, ["skirt"])
+    assert set(class_map.unique().tolist()) == {0, part_index("skirt")}
