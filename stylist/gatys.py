@@ -180,6 +180,7 @@ def stylize(
     masks: Sequence[torch.Tensor] | None = None,
     style_masks: Sequence[torch.Tensor | None] | None = None,
     encoder: torch.nn.Module | None = None,
+    loss: PerceptualLoss | None = None,
     weights: str = "auto",
     pooling: str = "max",
     seed: int = 0,
@@ -207,6 +208,8 @@ def stylize(
         masks: one ``1 x 1 x H x W`` mask per style image: guided style per region.
         style_masks: optional masks restricting each style image's statistics.
         encoder: a prebuilt encoder (else ``get_backbone("vgg16", weights=..., pooling=...)``).
+        loss: a prebuilt :class:`PerceptualLoss` on ``encoder`` (e.g. ``conf/loss/gatys.yaml``
+            instantiated and called with the encoder); replaces the weight and layer arguments.
         seed: seeds the noise initialisation.
         progress: show a progress bar.
         callback: called as ``callback(iteration, losses)`` after each scale.
@@ -230,14 +233,15 @@ def stylize(
                 )
     if lr is None:
         lr = 1.0 if optimizer == "lbfgs" else 0.02
-    encoder = encoder if encoder is not None else get_backbone("vgg16", weights=weights, pooling=pooling)
+    if encoder is None:
+        encoder = loss.encoder if loss is not None else get_backbone("vgg16", weights=weights, pooling=pooling)
     generator = torch.Generator().manual_seed(seed)
     original_content = content
     if preserve_color:
         styles = [_luminance_as_rgb(s, like=content) for s in styles]
         content = _luminance_as_rgb(content)
 
-    loss_fn = PerceptualLoss(
+    loss_fn = loss if loss is not None else PerceptualLoss(
         encoder,
         content_layers,
         style_layers,

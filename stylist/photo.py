@@ -128,6 +128,7 @@ def stylize(
     scales: Sequence[float] = (1.0,),
     laplacian_eps: float = 1e-7,
     encoder: nn.Module | None = None,
+    loss: PerceptualLoss | None = None,
     weights: str = "auto",
     lr: float = 1.0,
     progress: bool = True,
@@ -148,6 +149,8 @@ def stylize(
         scales: coarse-to-fine fractions of the content size; the Laplacian is rebuilt per scale.
         laplacian_eps: the matting ``eps``.
         encoder: a prebuilt encoder (else ``get_backbone("vgg16", weights=weights)``).
+        loss: a prebuilt :class:`~stylist.losses.PerceptualLoss` on ``encoder``; replaces
+            ``content_weight``, ``style_weight`` and the layers.
 
     Returns:
         :class:`~stylist.gatys.GatysResult` (history keys ``total, content, style, tv, photo, scale``;
@@ -158,8 +161,9 @@ def stylize(
         raise StylistError("several styles or style masks need content masks (one per style)")
     if masks is not None and len(masks) != len(styles):
         raise StylistError(f"{len(masks)} masks for {len(styles)} styles: give one mask per style")
-    encoder = encoder if encoder is not None else get_backbone("vgg16", weights=weights)
-    perceptual = PerceptualLoss(
+    if encoder is None:
+        encoder = loss.encoder if loss is not None else get_backbone("vgg16", weights=weights)
+    perceptual = loss if loss is not None else PerceptualLoss(
         encoder, content_layers, style_layers, content_weight=content_weight, style_weight=style_weight
     )
     history: dict[str, list[float]] = {key: [] for key in ("total", "content", "style", "tv", "photo", "scale")}

@@ -12,7 +12,7 @@ from typing import Any
 
 import hydra
 import torch
-from hydra.utils import instantiate
+from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from stylist.cli import CONFIG_DIR, plain, user_errors_exit
@@ -40,21 +40,17 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def loss_options(loss_cfg: DictConfig) -> dict[str, Any]:
-    """The loss group's keys without Hydra's ``_target_``/``_partial_``."""
-    return {k: plain(v) for k, v in loss_cfg.items() if not str(k).startswith("_")}
-
-
 def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
     """Run one stylisation described by ``cfg``; returns the JSON record it wrote."""
     seed_everything(cfg.seed)
     content = load_image(cfg.content, size=cfg.size, max_size=cfg.max_size)
     style_size = cfg.style_size or cfg.size
-    styles = [load_image(spec, size=style_size, max_size=cfg.max_size) for spec in _as_list(cfg.style)]
+    needs = get_class(cfg.method._target_).needs
+    styles = [load_image(s, size=style_size, max_size=cfg.max_size) for s in _as_list(cfg.style)] if "style" in needs else []
     masks = None
     if cfg.masks is not None:
         masks = [load_mask(path, size=tuple(content.shape[-2:])) for path in _as_list(cfg.masks)]
-        if len(masks) != len(styles):
+        if "style" in needs and len(masks) != len(styles):
             raise StylistError(f"{len(masks)} masks for {len(styles)} styles: give one mask per style")
     output = Path(cfg.output)
     if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
@@ -62,16 +58,7 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
 
     method = instantiate(cfg.method)
     start = time.perf_counter()
-    result = method(
-        content,
-        styles,
-        masks=masks,
-        style_blend=plain(cfg.style_blend),
-        seed=cfg.seed,
-        progress=cfg.progress,
-        backbone=lambda: instantiate(cfg.backbone),
-        loss=loss_options(cfg.loss),
-    )
+    result = method(content, styles, masks, plain(cfg.style_blend), seed=cfg.seed, progress=cfg.progress)
     seconds = time.perf_counter() - start
 
     save_image(result.image, output)
