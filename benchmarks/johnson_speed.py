@@ -36,7 +36,7 @@ from stylist.image import load_image
 from stylist.johnson import load_transformer, stylize_image
 from stylist.methods import Gatys
 from stylist.utils import atomic_write
-from stylist.weights import metadata
+from stylist.models import metadata
 
 
 def median_seconds(fn: Callable[[], object], repeats: int) -> float:

@@ -105,9 +105,9 @@ class Method:
     @property
     def model_name(self) -> str | None:
         """The shipped model this method runs (its metadata gives the training time), if any."""
-        from stylist.weights import available
+        from stylist.models import shipped
 
-        return self.model if isinstance(self.model, str) and self.model in available() else None
+        return self.model if isinstance(self.model, str) and self.model in shipped() else None
 
     def with_model(self, model: str | nn.Module) -> "Method":
         """A copy of this method running another trained model (same options)."""

@@ -23,6 +23,7 @@ from stylist.cli.stylize import machine_info
 from stylist.image import image_grid, load_image, save_image
 from stylist.methods import Method
 from stylist.metrics import content_distance, style_distance
+from stylist.models import shipped
 from stylist.utils import StylistError, atomic_write, seed_everything
 
 log = logging.getLogger("stylist.compare")
@@ -54,11 +55,7 @@ def training_seconds(method: Method) -> float | str:
     0 for a method without one, ``n/a`` when it is not recorded."""
     if "model" not in method.needs:
         return 0.0
-    from stylist.weights import available
-
-    seconds = (available().get(method.model_name or "") or {}).get("train_seconds")
-    if seconds is None and isinstance((available().get(method.model_name or "") or {}).get("wall_minutes"), (int, float)):
-        seconds = 60.0 * available()[method.model_name]["wall_minutes"]
+    seconds = (shipped().get(method.model_name or "") or {}).get("train_seconds")
     return float(seconds) if isinstance(seconds, (int, float)) else NA
 
 
@@ -67,9 +64,7 @@ def trained_style(method: Method) -> str | None:
     ``None`` for methods that take a style image."""
     if "style" in method.needs:
         return None
-    from stylist.weights import available
-
-    return (available().get(method.model_name or "") or {}).get("style")
+    return (shipped().get(method.model_name or "") or {}).get("style")
 
 
 def build_methods(cfg: DictConfig, size: int, encoder: torch.nn.Module) -> dict[str, Method]:

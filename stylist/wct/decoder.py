@@ -19,9 +19,10 @@ from typing import Any, Mapping, Sequence
 import torch
 from torch import nn
 
+from stylist.models import register_kind
 from stylist.utils import StylistError, atomic_write
 
-__all__ = ["LEVELS", "level_layer", "WCTDecoder", "WCTDecoders", "save_decoders", "load_decoders"]
+__all__ = ["LEVELS", "level_layer", "WCTDecoder", "WCTDecoders", "save_decoders", "load_decoders", "build_shipped"]
 
 #: The encoder layers the decoders invert, coarse (4) to fine (1).
 LEVELS = (1, 2, 3, 4)
@@ -112,15 +113,20 @@ def save_decoders(decoders: WCTDecoders, path: str | os.PathLike, half: bool = F
     return Path(path)
 
 
-def load_decoders(path: str | os.PathLike, meta: Mapping[str, Any] | None = None) -> WCTDecoders:
-    """Build decoders from a saved state dict (float16 files are cast back to float32); eval mode.
+def load_decoders(path: str | os.PathLike) -> WCTDecoders:
+    """Build decoders from a saved state dict (float16 files are cast back to float32); eval mode."""
+    from stylist.models import load_state
 
-    ``meta`` is the shipped model's metadata (the :data:`stylist.weights.LOADERS` signature); unused.
-    """
     if not Path(path).is_file():
         raise StylistError(f"WCT decoder weights not found: {path}")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = load_state(path)
     levels = sorted({int(key.split("_")[0][len("relu"):]) for key in state})
-    decoders = WCTDecoders(levels)
-    decoders.load_state_dict({k: v.float() for k, v in state.items()})
+    return build_shipped({"levels": levels}, state)
+
+
+@register_kind("wct")
+def build_shipped(architecture: Mapping[str, Any], state: Mapping[str, torch.Tensor]) -> WCTDecoders:
+    """Builder of shipped ``kind: wct`` models (:mod:`stylist.models`): ``WCTDecoders(**architecture)``."""
+    decoders = WCTDecoders(**architecture)
+    decoders.load_state_dict(state)
     return decoders.eval().requires_grad_(False)
