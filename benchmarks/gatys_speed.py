@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from stylist.backbones import get_backbone
-from stylist.gatys import DEFAULT_STYLE_LAYERS
+from stylist.losses import DEFAULT_STYLE_LAYERS
 from stylist.image import load_image
 from stylist.methods import Gatys
 from stylist.utils import atomic_write

@@ -19,27 +19,11 @@ from tqdm.auto import tqdm
 
 from stylist.backbones import get_backbone
 from stylist.image import resize_longest
-from stylist.losses import PerceptualLoss
+from stylist.color import rgb_to_yiq, yiq_to_rgb
+from stylist.losses import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, PerceptualLoss
 from stylist.utils import StylistError
 
-__all__ = ["GatysResult", "stylize", "optimise_over_scales", "rgb_to_yiq", "yiq_to_rgb", "DEFAULT_STYLE_LAYERS", "DEFAULT_CONTENT_LAYERS"]
-
-#: The seed report's defaults (Keras names): content block2_conv2, style block{1..5}_conv1.
-DEFAULT_CONTENT_LAYERS = ("relu2_2",)
-DEFAULT_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
-
-_RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
-
-
-def rgb_to_yiq(image: torch.Tensor) -> torch.Tensor:
-    """``B x 3 x H x W`` RGB to YIQ (channel 0 is luminance)."""
-    return torch.einsum("ij,bjhw->bihw", _RGB_TO_YIQ.to(image), image)
-
-
-def yiq_to_rgb(image: torch.Tensor) -> torch.Tensor:
-    """Inverse of :func:`rgb_to_yiq`."""
-    return torch.einsum("ij,bjhw->bihw", torch.linalg.inv(_RGB_TO_YIQ).to(image), image)
-
+__all__ = ["GatysResult", "stylize", "optimise_over_scales"]
 
 def _luminance_as_rgb(image: torch.Tensor, like: torch.Tensor | None = None) -> torch.Tensor:
     """Luminance replicated to 3 channels; with ``like``, its mean/std are matched to ``like``'s."""

@@ -33,8 +33,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from torch import nn
 
 from stylist.backbones import get_backbone
-from stylist.gatys import DEFAULT_STYLE_LAYERS, GatysResult, optimise_over_scales
-from stylist.losses import LossTerms, PerceptualLoss
+from stylist.gatys import GatysResult, optimise_over_scales
+from stylist.losses import DEFAULT_STYLE_LAYERS, LossTerms, PerceptualLoss
 from stylist.utils import StylistError
 
 __all__ = ["matting_laplacian", "matting_regulariser", "PhotoLossTerms", "PhotorealisticLoss", "stylize", "segment_pairs"]

@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 
 __all__ = ["REPO_ROOT", "CONFIG_DIR", "user_errors_exit", "plain", "build_method"]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CONFIG_DIR = str(REPO_ROOT / "conf")
+_SOURCE = Path(__file__).resolve().parents[2]
+if (_SOURCE / "pyproject.toml").is_file() and (_SOURCE / "conf").is_dir():  # a source checkout (or editable install)
+    REPO_ROOT, CONFIG_DIR = _SOURCE, str(_SOURCE / "conf")
+else:  # a regular install: conf/ is package data (stylist/conf, see setup.py); runs write under the current folder
+    REPO_ROOT, CONFIG_DIR = Path.cwd(), str(Path(__file__).resolve().parents[1] / "conf")
 
 if not OmegaConf.has_resolver("repo_root"):
     OmegaConf.register_new_resolver("repo_root", lambda: str(REPO_ROOT))

@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping, Sequence
 import torch
 import torch.nn.functional as F
 
-from stylist.gatys import rgb_to_yiq, yiq_to_rgb
+from stylist.color import rgb_to_yiq, yiq_to_rgb
 from stylist.utils import StylistError
 
 __all__ = [

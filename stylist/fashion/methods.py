@@ -23,16 +23,22 @@ def method_stylize(method: Method, style_size: int | None = None, seed: int = 0,
       ``style_size`` (default: the photo's longest side), and the union of the part ``masks``
       is passed as the method's region mask: Gatys matches guided Gram matrices computed inside
       the parts only, WCT transforms the parts' features only.
+
+    Trained models and style images are loaded once, on first use, and kept (a stream of frames
+    pays for them once).
     """
-    by_model: dict[str, Method] = {}
+    by_model: dict[str, Method] = {}  # the method with each style's trained model (loaded on first call)
+    style_images: dict[tuple[str, int], torch.Tensor] = {}
 
     def stylize(photo: torch.Tensor, style: str, masks: list[torch.Tensor]) -> torch.Tensor:
         if "style" not in method.needs:
             if style not in by_model:
                 by_model[style] = method.with_model(style)
             return by_model[style](photo, seed=seed, progress=progress).image
-        style_image = load_image(style, size=style_size or max(photo.shape[-2:]))
+        key = (style, style_size or max(photo.shape[-2:]))
+        if key not in style_images:
+            style_images[key] = load_image(style, size=key[1])
         region = torch.stack(masks).amax(dim=0)
-        return method(photo, [style_image], masks=[region], seed=seed, progress=progress).image
+        return method(photo, [style_images[key]], masks=[region], seed=seed, progress=progress).image
 
     return stylize
