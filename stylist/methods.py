@@ -28,7 +28,6 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, Callable, ClassVar, Sequence, TypeVar
 
 import torch

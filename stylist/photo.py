@@ -33,7 +33,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from torch import nn
 
 from stylist.backbones import get_backbone
-from stylist.gatys import GatysResult, optimise_over_scales
+from stylist.optim import OptimisationResult, optimise_over_scales
 from stylist.losses import DEFAULT_STYLE_LAYERS, LossTerms, PerceptualLoss
 from stylist.utils import StylistError
 
@@ -132,7 +132,7 @@ def stylize(
     weights: str = "auto",
     lr: float = 1.0,
     progress: bool = True,
-) -> GatysResult:
+) -> OptimisationResult:
     """Photorealistic style transfer (L-BFGS from the content image).
 
     Args:
@@ -153,7 +153,7 @@ def stylize(
             ``content_weight``, ``style_weight`` and the layers.
 
     Returns:
-        :class:`~stylist.gatys.GatysResult` (history keys ``total, content, style, tv, photo, scale``;
+        :class:`~stylist.optim.OptimisationResult` (history keys ``total, content, style, tv, photo, scale``;
         ``seconds_per_iteration`` without the one-off Laplacian and target encoding).
     """
     styles = [style] if isinstance(style, torch.Tensor) else list(style)
@@ -174,7 +174,7 @@ def stylize(
             loss, matting_laplacian(content_s, eps=laplacian_eps), photo_weight
         ),
     )  # fmt: skip
-    return GatysResult(
+    return OptimisationResult(
         image=image.detach().clamp(0, 1),
         history=history,
         seconds_per_iteration=seconds / max(1, len(history["total"])),

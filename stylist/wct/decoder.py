@@ -19,6 +19,7 @@ from typing import Any, Mapping, Sequence
 import torch
 from torch import nn
 
+from stylist.backbones import vgg16_plan
 from stylist.models import register_kind
 from stylist.utils import StylistError, atomic_write
 
@@ -26,14 +27,9 @@ __all__ = ["LEVELS", "level_layer", "WCTDecoder", "WCTDecoders", "save_decoders"
 
 #: The encoder layers the decoders invert, coarse (4) to fine (1).
 LEVELS = (1, 2, 3, 4)
-#: VGG16 up to conv4_1: conv channel pairs, "pool" between blocks.
-_ENCODER_PLAN: tuple[tuple[int, int] | str, ...] = (
-    (3, 64), (64, 64), "pool",
-    (64, 128), (128, 128), "pool",
-    (128, 256), (256, 256), (256, 256), "pool",
-    (256, 512),
-)  # fmt: skip
-_FIRST_CONV_OF_LEVEL = {1: 0, 2: 3, 3: 6, 4: 10}
+#: VGG16 up to conv4_1 (:func:`stylist.backbones.vgg16_plan`): conv channel pairs, "pool{b}" between blocks.
+_ENCODER_PLAN = tuple(vgg16_plan("conv4_1"))
+_FIRST_CONV_OF_LEVEL = {level: len(vgg16_plan(f"conv{level}_1")) - 1 for level in LEVELS}
 
 
 def level_layer(level: int) -> str:
@@ -65,7 +61,7 @@ class WCTDecoder(nn.Module):
         plan = list(reversed(_ENCODER_PLAN[: _FIRST_CONV_OF_LEVEL[level] + 1]))
         layers: list[nn.Module] = []
         for index, step in enumerate(plan):
-            if step == "pool":
+            if isinstance(step, str):  # pool{b}
                 layers.append(nn.Upsample(scale_factor=2, mode="nearest"))
                 continue
             c_in, c_out = step
