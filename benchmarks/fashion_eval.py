@@ -18,15 +18,14 @@ import json
 import platform
 import statistics
 import time
-from functools import partial
 from pathlib import Path
 
 import torch
 
 from stylist.backbones import get_backbone
-from stylist.fashion import feather_mask, method_stylise, part_masks, restyle
+from stylist.cli import build_method
+from stylist.fashion import feather_mask, method_stylize, part_masks, restyle
 from stylist.image import load_image
-from stylist.methods import run_gatys, run_johnson
 from stylist.metrics import style_distance
 from stylist.segmentation import load_segmenter, segment
 from stylist.utils import atomic_write
@@ -39,14 +38,14 @@ LAYER_SETS = {
 VAL_IMAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "modanet_ccp" / "images"
 
 
-def evaluate(photo, segmenter, method, stylise, style_name, style_image, parts, feather, encoder) -> dict:
+def evaluate(photo, segmenter, method, stylize, style_name, style_image, parts, feather, encoder) -> dict:
     start = time.perf_counter()
     class_map, _ = segment(photo, segmenter)
     seconds = {"segment": time.perf_counter() - start}
     present = [part for part, mask in part_masks(class_map, parts).items() if mask.any()]
     if not present:
         return {"method": method, "parts": [], "skipped": f"none of {parts} found"}
-    result = restyle(photo, class_map, {part: style_name for part in present}, stylise, feather=feather)
+    result = restyle(photo, class_map, {part: style_name for part in present}, stylize, feather=feather)
     seconds.update(result.seconds)
     region = torch.stack(list(part_masks(class_map, present).values())).amax(dim=0)
     outside = feather_mask(region, feather)[0, 0] == 0
@@ -81,22 +80,20 @@ def main() -> None:
 
     start = time.perf_counter()
     segmenter, encoder = load_segmenter(), get_backbone("vgg16")
-    johnson = method_stylise(partial(run_johnson, model=None))
+    johnson = method_stylize(build_method("johnson"))
     johnson(torch.rand(1, 3, 64, 64), args.style, [])  # loads the model
     load_seconds = time.perf_counter() - start
-    gatys = method_stylise(
-        partial(run_gatys, iterations=args.gatys_iterations),
-        backbone=lambda: encoder,
-        loss={"style_weight": 1e5},
+    gatys = method_stylize(
+        build_method("gatys", [f"method.iterations={args.gatys_iterations}", "loss.style_weight=1e5"], backbone=encoder),
         progress=False,
     )
     rows = []
     for index, photo_id in enumerate(args.photos):
         path = VAL_IMAGES / f"{photo_id:07d}.jpg"
         runs = [("johnson", johnson, args.size)] + ([("gatys", gatys, args.gatys_size)] if index < 2 else [])
-        for method, stylise, size in runs:
+        for method, stylize, size in runs:
             photo, style_image = load_image(path, size=size), load_image(args.style, size=size)
-            row = evaluate(photo, segmenter, method, stylise, args.style, style_image, args.parts, args.feather, encoder)
+            row = evaluate(photo, segmenter, method, stylize, args.style, style_image, args.parts, args.feather, encoder)
             rows.append({"photo": path.name, **row})
             print(json.dumps(rows[-1]))
     johnson_rows = [r for r in rows if r["method"] == "johnson" and r["parts"]]

@@ -23,8 +23,9 @@ from pathlib import Path
 import torch
 
 from stylist.backbones import get_backbone
-from stylist.gatys import DEFAULT_STYLE_LAYERS, stylize
+from stylist.losses import DEFAULT_STYLE_LAYERS
 from stylist.image import load_image
+from stylist.methods import Gatys
 from stylist.utils import atomic_write
 
 
@@ -43,7 +44,7 @@ def bare_vgg_seconds(encoder: torch.nn.Module, size: int, repeats: int) -> float
 def gatys_seconds_per_iteration(encoder: torch.nn.Module, size: int, iterations: int) -> float:
     content, style = load_image("astronaut", size=size), load_image("swirls", size=size)
     content = torch.nn.functional.interpolate(content, size=(size, size))
-    return stylize(content, style, encoder=encoder, iterations=iterations, progress=False).seconds_per_iteration
+    return Gatys(encoder, iterations=iterations)(content, [style], progress=False).info["seconds_per_iteration"]
 
 
 def interleaved(encoder: torch.nn.Module, size: int, iterations: int, rounds: int) -> tuple[float, float]:
@@ -59,9 +60,9 @@ def interleaved(encoder: torch.nn.Module, size: int, iterations: int, rounds: in
 
 def peak_memory_gb(size: int, iterations: int) -> float:
     code = (
-        "import resource, torch; from stylist.gatys import stylize; from stylist.image import load_image;"
+        "import resource, torch; from stylist.methods import Gatys; from stylist.image import load_image;"
         f"c=torch.nn.functional.interpolate(load_image('astronaut', size={size}), size=({size},{size}));"
-        f"stylize(c, load_image('swirls', size={size}), iterations={iterations}, progress=False);"
+        f"Gatys(iterations={iterations})(c, [load_image('swirls', size={size})], progress=False);"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

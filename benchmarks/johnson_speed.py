@@ -28,15 +28,15 @@ from pathlib import Path
 from typing import Callable
 
 import torch
+from hydra.utils import instantiate
 from torch.utils.flop_counter import FlopCounterMode
 
 from stylist.backbones import get_backbone
-from stylist.gatys import stylize as gatys_stylize
 from stylist.image import load_image
 from stylist.johnson import load_transformer, stylize_image
-from stylist.losses import PerceptualLoss
+from stylist.methods import Gatys
 from stylist.utils import atomic_write
-from stylist.weights import metadata
+from stylist.models import metadata
 
 
 def median_seconds(fn: Callable[[], object], repeats: int) -> float:
@@ -86,15 +86,15 @@ def variants(model: str) -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
 
 
 def gatys_seconds_to_reach(
-    content: torch.Tensor, style: torch.Tensor, loss_options: dict, target_style: float, max_iterations: int, encoder
+    content: torch.Tensor, style: torch.Tensor, loss: Callable, target_style: float, max_iterations: int, encoder
 ) -> dict:
-    result = gatys_stylize(content, style, encoder=encoder, iterations=max_iterations, progress=False, **loss_options)
+    result = Gatys(encoder, loss, iterations=max_iterations)(content, [style], progress=False)
     history = result.history["style"]
     reached = next((i + 1 for i, value in enumerate(history) if value <= target_style), None)
     iterations = reached or len(history)
     return {"iterations": iterations, "reached": reached is not None,
-            "seconds_per_iteration": result.seconds_per_iteration,
-            "seconds": iterations * result.seconds_per_iteration, "style_first": history[0], "style_last": history[-1]}
+            "seconds_per_iteration": result.info["seconds_per_iteration"],
+            "seconds": iterations * result.info["seconds_per_iteration"], "style_first": history[0], "style_last": history[-1]}
 
 
 def peak_rss_tiled_mb(model: str, size: tuple[int, int], tile: int) -> dict:
@@ -129,10 +129,10 @@ def main() -> None:
     net = load_transformer(args.model)
     meta = metadata(args.model)
     config = meta["config"]
-    loss_options = {k: v for k, v in config["loss"].items() if not k.startswith("_")}
+    loss_factory = instantiate(config["loss"])  # the model's training loss: PerceptualLoss(encoder, ...)
     style = load_image(config["model"]["style"], size=config["model"]["style_size"])
     encoder = get_backbone("vgg16", weights="hed")
-    loss = PerceptualLoss(encoder, **loss_options)
+    loss = loss_factory(encoder)
     loss.set_style(style)
     fns = variants(args.model)
     matmul = matmul_gflops(args.matmul_size, args.repeats)
@@ -159,7 +159,7 @@ def main() -> None:
             row["johnson_style_loss"] = loss(reference).style.item()
             row["content_photo_style_loss"] = loss(content).style.item()
         if size in args.gatys_sizes:
-            gatys = gatys_seconds_to_reach(content, style, loss_options, row["johnson_style_loss"],
+            gatys = gatys_seconds_to_reach(content, style, loss_factory, row["johnson_style_loss"],
                                            args.gatys_max_iterations, encoder)
             gatys["speedup"] = gatys["seconds"] / (row["ms_per_image"] / 1e3)
             gatys["speedup_is_lower_bound"] = not gatys["reached"]

@@ -33,6 +33,8 @@ from torch import nn
 from stylist.utils import StylistError, normalised_weights
 
 __all__ = [
+    "DEFAULT_CONTENT_LAYERS",
+    "DEFAULT_STYLE_LAYERS",
     "gram_matrix",
     "content_loss",
     "gram_loss",
@@ -46,6 +48,12 @@ __all__ = [
     "LossTerms",
     "PerceptualLoss",
 ]
+
+
+#: Gatys et al.'s layers, the seed report's defaults (Keras names: content block2_conv2, style
+#: block{1..5}_conv1); the methods' defaults and the style metric's layers.
+DEFAULT_CONTENT_LAYERS = ("relu2_2",)
+DEFAULT_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 
 
 def resize_guide(guide: torch.Tensor, size: Sequence[int]) -> torch.Tensor:

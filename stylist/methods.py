@@ -1,31 +1,45 @@
-"""Stylisation methods behind one calling convention, for the CLI and the method comparison.
+"""Stylisation methods: the one way anything (CLIs, fashion, compare, benchmarks) runs a method.
 
-Every entry of :data:`METHODS` is called as::
+A method is an object built from ``conf/method/<name>.yaml`` by its ``_target_`` (its backbone and
+loss objects injected there) and called with one signature::
 
-    fn(content, styles, *, masks=None, style_blend=None, seed=0, progress=True,
-       backbone=None, loss=None, **method_options) -> MethodResult
+    method(content, styles, masks=None, blend=None, *, seed=0, progress=True) -> MethodResult
 
-* ``content``: ``1 x 3 x H x W`` in [0, 1]; ``styles``: a list of ``1 x 3 x h x w`` images
-  (methods with a trained per-style model may take ``styles=None`` and a ``model`` option);
+* ``content``: ``1 x 3 x H x W`` in [0, 1]; ``styles``: a list of ``1 x 3 x h x w`` style images
+  (empty for methods whose style is a trained model's);
 * ``masks``: optional ``1 x 1 x H x W`` masks, one per style (regional transfer);
-* ``backbone``: a zero-argument factory for the VGG encoder (built only if the method needs it);
-* ``loss``: ``PerceptualLoss`` keyword arguments for methods that optimise a loss.
+* ``blend``: optional weights of several styles.
 
-Adding a method: write ``stylist/<method>.py``, add one adapter line here, a file under
-``conf/method/`` and ``tests/test_<method>.py``.
+Each class declares what it needs in :attr:`Method.needs`: ``"style"`` (a style image) and/or
+``"model"`` (a trained model, named by its ``model`` attribute: a shipped name from
+:mod:`stylist.models` or a file). :data:`METHODS` maps names to classes.
+
+Adding a method: a :class:`Method` subclass here decorated with :func:`register`, a file
+``conf/method/<name>.yaml`` whose ``_target_`` is that class, and tests (``tests/test_methods.py``
+runs every registered method).
+
+Example:
+    >>> from stylist.methods import Gatys
+    >>> result = Gatys(iterations=50)(content, [style])  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import copy
+import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Sequence, TypeVar
 
 import torch
 from torch import nn
 
 from stylist.utils import StylistError
 
-__all__ = ["MethodResult", "METHODS", "get_method", "run_gatys", "run_johnson", "run_wct", "run_photo"]
+__all__ = ["MethodResult", "Method", "METHODS", "register", "get_method", "Gatys", "Johnson", "WCT", "Photo"]
+
+#: A loss factory: called with the encoder, returns a :class:`~stylist.losses.PerceptualLoss`
+#: (what ``conf/loss/*.yaml`` instantiates to, as in training).
+LossFactory = Callable[[nn.Module], nn.Module]
 
 
 @dataclass
@@ -42,163 +56,293 @@ class MethodResult:
         return {key: values[-1] for key, values in self.history.items() if key != "scale" and values}
 
 
-def run_gatys(
-    content: torch.Tensor,
-    styles: Sequence[torch.Tensor],
-    *,
-    masks: Sequence[torch.Tensor] | None = None,
-    style_blend: Sequence[float] | None = None,
-    seed: int = 0,
-    progress: bool = True,
-    backbone: Callable[[], nn.Module] | None = None,
-    loss: Mapping[str, Any] | None = None,
-    **options: Any,
-) -> MethodResult:
-    """Gatys et al.: :func:`stylist.gatys.stylize` with the loss options spread in."""
-    from stylist.gatys import stylize
+class Method:
+    """Base class of the methods in :data:`METHODS`.
 
-    if not styles:
-        raise StylistError("gatys needs at least one style image")
-    result = stylize(
-        content,
-        list(styles),
-        masks=masks,
-        style_blend=style_blend,
-        seed=seed,
-        progress=progress,
-        encoder=backbone() if backbone is not None else None,
-        **dict(loss or {}),
-        **options,
-    )
-    return MethodResult(
-        image=result.image,
-        history=result.history,
-        info={"backbone_weights": result.backbone_weights, "seconds_per_iteration": result.seconds_per_iteration},
-    )
+    Subclasses set :attr:`name` and :attr:`needs` and implement :meth:`run`; ``__call__`` checks
+    the inputs against the needs first.
+    """
 
+    name: ClassVar[str]
+    #: ``"style"``: takes style images; ``"model"``: runs a trained model (``self.model``).
+    needs: ClassVar[tuple[str, ...]] = ("style",)
+    #: A shipped name or file of the trained model, for methods that need one.
+    model: str | nn.Module | None = None
 
-def run_johnson(
-    content: torch.Tensor,
-    styles: Sequence[torch.Tensor] | None = None,
-    *,
-    model: nn.Module | str | None = None,
-    tile_size: int | None = None,
-    overlap: int = 32,
-    compile: bool = False,
-    bf16: bool = False,
-    **ignored: Any,
-) -> MethodResult:
-    """Johnson et al.: one pass of a trained :class:`~stylist.johnson.TransformerNet` (a module, a
-    shipped name or a checkpoint path); the style is the model's, so ``styles`` and the loss options
-    are ignored. ``compile`` (for a name or path) and ``bf16``: see
-    :func:`~stylist.johnson.load_transformer` and :func:`~stylist.johnson.stylize_image`."""
-    import time
+    def __call__(
+        self,
+        content: torch.Tensor,
+        styles: Sequence[torch.Tensor] = (),
+        masks: Sequence[torch.Tensor] | None = None,
+        blend: Sequence[float] | None = None,
+        *,
+        seed: int = 0,
+        progress: bool = True,
+    ) -> MethodResult:
+        """Stylise ``content`` (see the module docstring for the arguments)."""
+        styles = list(styles or [])
+        if content.dim() != 4 or content.shape[:2] != (1, 3):
+            raise StylistError(f"content must be 1 x 3 x H x W, got {tuple(content.shape)}")
+        if "style" in self.needs and not styles:
+            raise StylistError(f"{self.name} needs at least one style image")
+        if masks is not None and "style" in self.needs and len(masks) != len(styles):
+            raise StylistError(f"{len(masks)} masks for {len(styles)} styles: give one mask per style")
+        return self.run(content, styles, None if masks is None else list(masks), blend, seed=seed, progress=progress)
 
-    from stylist.johnson import load_transformer, stylize_image
+    def run(
+        self,
+        content: torch.Tensor,
+        styles: list[torch.Tensor],
+        masks: list[torch.Tensor] | None,
+        blend: Sequence[float] | None,
+        *,
+        seed: int,
+        progress: bool,
+    ) -> MethodResult:
+        raise NotImplementedError
 
-    if model is None:
-        raise StylistError("method=johnson needs a trained model: model=starry_night (or method.model=<file.ckpt>)")
-    if hasattr(model, "training_step"):  # a freshly built Lightning module (model=johnson is the training config)
-        raise StylistError(
-            f"method=johnson got an untrained {type(model).__name__} (a training config); give a trained model: "
-            "model=starry_night, or method.model=<file.ckpt> from python -m stylist.train"
-        )
-    net = load_transformer(model, compile=compile) if isinstance(model, str) else model
-    start = time.perf_counter()
-    image = stylize_image(net, content, tile_size=tile_size, overlap=overlap, bf16=bf16)
-    return MethodResult(image=image, info={"seconds_inference": time.perf_counter() - start})
+    @property
+    def model_name(self) -> str | None:
+        """The shipped model this method runs (its metadata gives the training time), if any."""
+        from stylist.models import shipped
+
+        return self.model if isinstance(self.model, str) and self.model in shipped() else None
+
+    def with_model(self, model: str | nn.Module) -> "Method":
+        """A copy of this method running another trained model (same options)."""
+        if "model" not in self.needs:
+            raise StylistError(f"{self.name} takes no trained model")
+        other = copy.copy(self)
+        other.model = model
+        other._loaded = None
+        return other
 
 
-def run_wct(
-    content: torch.Tensor,
-    styles: Sequence[torch.Tensor],
-    *,
-    masks: Sequence[torch.Tensor] | None = None,
-    style_blend: Sequence[float] | None = None,
-    seed: int = 0,
-    progress: bool = True,
-    backbone: Callable[[], nn.Module] | None = None,
-    loss: Mapping[str, Any] | None = None,
-    decoders: str = "wct_vgg16_decoders",
-    **options: Any,
-) -> MethodResult:
-    """Universal style transfer (:func:`stylist.wct.stylize`): ``decoders`` is a shipped name or a
-    ``.pt`` path; the encoder is the one the decoders were trained with (``backbone`` and ``loss`` are
-    not used: a mismatched encoder would break the decoders). ``options``: alpha, levels, eps."""
-    from pathlib import Path
+MethodT = TypeVar("MethodT", bound=type[Method])
 
-    from stylist.backbones import get_backbone
-    from stylist.wct import load_decoders, load_shipped, stylize
-
-    if not styles:
-        raise StylistError("wct needs at least one style image")
-    if Path(decoders).suffix == ".pt":
-        decoder_modules, encoder = load_decoders(decoders), get_backbone("vgg16", weights="hed")
-    else:
-        decoder_modules, encoder = load_shipped(decoders)
-    image = stylize(
-        content, list(styles), masks=masks, style_blend=style_blend, decoders=decoder_modules, encoder=encoder, **options
-    )
-    return MethodResult(image=image, info={"backbone_weights": encoder.weights_name, "decoders": decoders})
+#: name -> method class; filled by :func:`register`.
+METHODS: dict[str, type[Method]] = {}
 
 
-def run_photo(
-    content: torch.Tensor,
-    styles: Sequence[torch.Tensor],
-    *,
-    masks: Sequence[torch.Tensor] | None = None,
-    style_blend: Sequence[float] | None = None,
-    seed: int = 0,
-    progress: bool = True,
-    backbone: Callable[[], nn.Module] | None = None,
-    loss: Mapping[str, Any] | None = None,
-    style_masks: Sequence[str] | None = None,
-    segment: bool = False,
-    **options: Any,
-) -> MethodResult:
-    """Deep Photo Style Transfer (:func:`stylist.photo.stylize`). Regions: ``masks`` (one per style)
-    with optional ``style_masks`` files (one per style), or ``segment=True`` to pair the classes the
-    shipped segmenter finds in both images (:func:`stylist.photo.segment_pairs`). ``loss`` is not
-    used (the method has its own weights in ``options``)."""
-    from stylist.image import load_mask
-    from stylist.photo import segment_pairs, stylize
-
-    if not styles:
-        raise StylistError("photo needs at least one style image")
-    if style_blend is not None:
-        raise StylistError("photo does not blend styles; give one style, or one per mask")
-    styles = list(styles)
-    loaded_style_masks = None
-    if style_masks is not None:
-        if masks is None or len(style_masks) != len(styles):
-            raise StylistError("style_masks need masks, one of each per style")
-        loaded_style_masks = [load_mask(path, size=tuple(s.shape[-2:])) for path, s in zip(style_masks, styles)]
-    if segment:
-        if masks is not None or len(styles) != 1:
-            raise StylistError("segment=true takes one style image and no masks")
-        masks, loaded_style_masks = segment_pairs(content, styles[0])
-        styles = styles * len(masks)
-    encoder = backbone() if backbone is not None else None
-    result = stylize(
-        content, styles, masks=masks, style_masks=loaded_style_masks, encoder=encoder, progress=progress, **options
-    )
-    return MethodResult(
-        image=result.image,
-        history=result.history,
-        info={"backbone_weights": result.backbone_weights, "seconds_per_iteration": result.seconds_per_iteration},
-    )
+def register(cls: MethodT) -> MethodT:
+    """Class decorator adding a :class:`Method` subclass to :data:`METHODS` under its ``name``."""
+    METHODS[cls.name] = cls
+    return cls
 
 
-METHODS: dict[str, Callable[..., MethodResult]] = {
-    "gatys": run_gatys,
-    "johnson": run_johnson,
-    "wct": run_wct,
-    "photo": run_photo,
-}
-
-
-def get_method(name: str) -> Callable[..., MethodResult]:
-    """Look a method up by name; an unknown name's error lists the valid ones."""
+def get_method(name: str) -> type[Method]:
+    """A method class by name; an unknown name's error lists the valid ones."""
     if name not in METHODS:
         raise StylistError(f"unknown method '{name}'; available: {sorted(METHODS)}")
     return METHODS[name]
+
+
+def _default_backbone(backbone: nn.Module | None) -> nn.Module:
+    from stylist.backbones import get_backbone
+
+    return backbone if backbone is not None else get_backbone("vgg16")
+
+
+def _optimisation_info(result: Any) -> dict[str, Any]:
+    return {"backbone_weights": result.backbone_weights, "seconds_per_iteration": result.seconds_per_iteration}
+
+
+@register
+class Gatys(Method):
+    """Gatys et al. (2016): optimise the image (:func:`stylist.gatys.stylize`).
+
+    Args:
+        backbone: the encoder (default: ``get_backbone("vgg16")``).
+        loss: a loss factory ``loss(encoder) -> PerceptualLoss`` (``conf/loss/gatys.yaml``;
+            default: :func:`stylist.gatys.stylize`'s weights and layers).
+        iterations, optimizer, lr, init, preserve_color, scales, lbfgs_history_size: see
+            :func:`stylist.gatys.stylize`.
+    """
+
+    name = "gatys"
+
+    def __init__(
+        self,
+        backbone: nn.Module | None = None,
+        loss: LossFactory | None = None,
+        iterations: int = 300,
+        optimizer: str = "lbfgs",
+        lr: float | None = None,
+        init: str = "content",
+        preserve_color: bool = False,
+        scales: Sequence[float] = (1.0,),
+        lbfgs_history_size: int = 20,
+    ) -> None:
+        self.backbone, self.loss = backbone, loss
+        self.options = dict(
+            iterations=iterations, optimizer=optimizer, lr=lr, init=init, preserve_color=preserve_color,
+            scales=list(scales), lbfgs_history_size=lbfgs_history_size,
+        )  # fmt: skip
+
+    def run(self, content, styles, masks, blend, *, seed, progress) -> MethodResult:
+        from stylist.gatys import stylize
+
+        encoder = self.backbone = _default_backbone(self.backbone)
+        loss = self.loss(encoder) if self.loss is not None else None
+        result = stylize(
+            content, styles, masks=masks, style_blend=blend, seed=seed, progress=progress, encoder=encoder, loss=loss,
+            **self.options,
+        )  # fmt: skip
+        return MethodResult(image=result.image, history=result.history, info=_optimisation_info(result))
+
+
+@register
+class Johnson(Method):
+    """Johnson et al. (2016): one pass of a trained :class:`~stylist.johnson.TransformerNet`.
+
+    Args:
+        model: a shipped name (``starry_night``), a ``.ckpt``/``.pt`` file or a module; the style
+            is the model's.
+        tile_size, overlap, bf16: see :func:`stylist.johnson.stylize_image`.
+        compile: see :func:`stylist.johnson.load_transformer`.
+    """
+
+    name = "johnson"
+    needs = ("model",)
+
+    def __init__(
+        self,
+        model: str | nn.Module | None = None,
+        tile_size: int | None = None,
+        overlap: int = 32,
+        compile: bool = False,
+        bf16: bool = False,
+    ) -> None:
+        self.model, self.tile_size, self.overlap, self.compile, self.bf16 = model, tile_size, overlap, compile, bf16
+        self._loaded: nn.Module | None = None
+
+    def network(self) -> nn.Module:
+        """The trained network (loaded once)."""
+        from stylist.johnson import load_transformer
+
+        if self.model is None:
+            raise StylistError(
+                "method=johnson needs a trained model: method.model=starry_night (or method.model=<file.ckpt>)"
+            )
+        if hasattr(self.model, "training_step"):  # a freshly built Lightning module (a training config)
+            raise StylistError(
+                f"method=johnson got an untrained {type(self.model).__name__} (a training config); give a trained model: "
+                "method.model=starry_night, or method.model=<file.ckpt> from python -m stylist.train"
+            )
+        if self._loaded is None:
+            self._loaded = load_transformer(self.model, compile=self.compile) if isinstance(self.model, str) else self.model
+        return self._loaded
+
+    def run(self, content, styles, masks, blend, *, seed, progress) -> MethodResult:
+        from stylist.johnson import stylize_image
+
+        net = self.network()
+        start = time.perf_counter()
+        image = stylize_image(net, content, tile_size=self.tile_size, overlap=self.overlap, bf16=self.bf16)
+        return MethodResult(image=image, info={"seconds_inference": time.perf_counter() - start})
+
+
+@register
+class WCT(Method):
+    """Universal style transfer (Li et al. 2017, :func:`stylist.wct.stylize`).
+
+    Args:
+        model: the decoders: a shipped name or a ``.pt`` file. The encoder is the one they were
+            trained to invert (a mismatched encoder would break them), so none is injected.
+        alpha, levels, eps, truncate: see :func:`stylist.wct.stylize`.
+    """
+
+    name = "wct"
+    needs = ("style", "model")
+
+    def __init__(
+        self,
+        model: str = "wct_vgg16_decoders",
+        alpha: float = 0.6,
+        levels: Sequence[int] = (4, 3, 2, 1),
+        eps: float = 1e-5,
+        truncate: float = 1e-3,
+    ) -> None:
+        self.model = model
+        self.options = dict(alpha=alpha, levels=list(levels), eps=eps, truncate=truncate)
+        self._loaded: tuple[nn.Module, nn.Module] | None = None
+
+    def network(self) -> tuple[nn.Module, nn.Module]:
+        """``(decoders, encoder)``, loaded once."""
+        from pathlib import Path
+
+        import stylist.wct
+        from stylist.backbones import get_backbone
+
+        if self._loaded is None:
+            if Path(str(self.model)).suffix == ".pt":
+                self._loaded = stylist.wct.load_decoders(self.model), get_backbone("vgg16", weights="hed")
+            else:
+                self._loaded = stylist.wct.load_shipped(self.model)
+        return self._loaded
+
+    def run(self, content, styles, masks, blend, *, seed, progress) -> MethodResult:
+        from stylist.wct import stylize
+
+        decoders, encoder = self.network()
+        image = stylize(content, styles, masks=masks, style_blend=blend, decoders=decoders, encoder=encoder, **self.options)
+        return MethodResult(image=image, info={"backbone_weights": encoder.weights_name, "decoders": str(self.model)})
+
+
+@register
+class Photo(Method):
+    """Deep Photo Style Transfer (Luan et al. 2017, :func:`stylist.photo.stylize`).
+
+    Args:
+        backbone: the encoder (default: ``get_backbone("vgg16")``).
+        loss: a loss factory ``loss(encoder) -> PerceptualLoss`` (the method's own layers and
+            weights, ``conf/method/photo.yaml``; default: :func:`stylist.photo.stylize`'s).
+        style_masks: one mask file per style image, pairing with the call's ``masks``.
+        segment: take the regions from the shipped segmenter instead: the classes found in both
+            images (:func:`stylist.photo.segment_pairs`); one style image and no masks.
+        iterations, photo_weight, scales, laplacian_eps, lr: see :func:`stylist.photo.stylize`.
+    """
+
+    name = "photo"
+
+    def __init__(
+        self,
+        backbone: nn.Module | None = None,
+        loss: LossFactory | None = None,
+        iterations: int = 100,
+        photo_weight: float = 1e8,
+        scales: Sequence[float] = (1.0,),
+        laplacian_eps: float = 1e-7,
+        lr: float = 1.0,
+        style_masks: Sequence[str] | None = None,
+        segment: bool = False,
+    ) -> None:
+        self.backbone, self.loss, self.style_masks, self.segment = backbone, loss, style_masks, segment
+        self.options = dict(
+            iterations=iterations, photo_weight=photo_weight, scales=list(scales), laplacian_eps=laplacian_eps, lr=lr
+        )
+
+    def run(self, content, styles, masks, blend, *, seed, progress) -> MethodResult:
+        from stylist.image import load_mask
+        from stylist.photo import segment_pairs, stylize
+
+        if blend is not None:
+            raise StylistError("photo does not blend styles; give one style, or one per mask")
+        loaded_style_masks = None
+        if self.style_masks is not None:
+            if masks is None or len(self.style_masks) != len(styles):
+                raise StylistError("style_masks need masks, one of each per style")
+            loaded_style_masks = [load_mask(path, size=tuple(s.shape[-2:])) for path, s in zip(self.style_masks, styles)]
+        if self.segment:
+            if masks is not None or len(styles) != 1:
+                raise StylistError("segment=true takes one style image and no masks")
+            masks, loaded_style_masks = segment_pairs(content, styles[0])
+            styles = styles * len(masks)
+        encoder = self.backbone = _default_backbone(self.backbone)
+        loss = self.loss(encoder) if self.loss is not None else None
+        result = stylize(
+            content, styles, masks=masks, style_masks=loaded_style_masks, encoder=encoder, loss=loss,
+            progress=progress, **self.options,
+        )  # fmt: skip
+        return MethodResult(image=result.image, history=result.history, info=_optimisation_info(result))
+

@@ -14,8 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from stylist.gatys import DEFAULT_STYLE_LAYERS
-from stylist.losses import gram_matrix
+from stylist.losses import DEFAULT_STYLE_LAYERS, gram_matrix
 
 __all__ = ["style_distance", "content_distance"]
 

@@ -33,8 +33,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from torch import nn
 
 from stylist.backbones import get_backbone
-from stylist.gatys import DEFAULT_STYLE_LAYERS, GatysResult, optimise_over_scales
-from stylist.losses import LossTerms, PerceptualLoss
+from stylist.optim import OptimisationResult, optimise_over_scales
+from stylist.losses import DEFAULT_STYLE_LAYERS, LossTerms, PerceptualLoss
 from stylist.utils import StylistError
 
 __all__ = ["matting_laplacian", "matting_regulariser", "PhotoLossTerms", "PhotorealisticLoss", "stylize", "segment_pairs"]
@@ -128,10 +128,11 @@ def stylize(
     scales: Sequence[float] = (1.0,),
     laplacian_eps: float = 1e-7,
     encoder: nn.Module | None = None,
+    loss: PerceptualLoss | None = None,
     weights: str = "auto",
     lr: float = 1.0,
     progress: bool = True,
-) -> GatysResult:
+) -> OptimisationResult:
     """Photorealistic style transfer (L-BFGS from the content image).
 
     Args:
@@ -148,9 +149,11 @@ def stylize(
         scales: coarse-to-fine fractions of the content size; the Laplacian is rebuilt per scale.
         laplacian_eps: the matting ``eps``.
         encoder: a prebuilt encoder (else ``get_backbone("vgg16", weights=weights)``).
+        loss: a prebuilt :class:`~stylist.losses.PerceptualLoss` on ``encoder``; replaces
+            ``content_weight``, ``style_weight`` and the layers.
 
     Returns:
-        :class:`~stylist.gatys.GatysResult` (history keys ``total, content, style, tv, photo, scale``;
+        :class:`~stylist.optim.OptimisationResult` (history keys ``total, content, style, tv, photo, scale``;
         ``seconds_per_iteration`` without the one-off Laplacian and target encoding).
     """
     styles = [style] if isinstance(style, torch.Tensor) else list(style)
@@ -158,8 +161,9 @@ def stylize(
         raise StylistError("several styles or style masks need content masks (one per style)")
     if masks is not None and len(masks) != len(styles):
         raise StylistError(f"{len(masks)} masks for {len(styles)} styles: give one mask per style")
-    encoder = encoder if encoder is not None else get_backbone("vgg16", weights=weights)
-    perceptual = PerceptualLoss(
+    if encoder is None:
+        encoder = loss.encoder if loss is not None else get_backbone("vgg16", weights=weights)
+    perceptual = loss if loss is not None else PerceptualLoss(
         encoder, content_layers, style_layers, content_weight=content_weight, style_weight=style_weight
     )
     history: dict[str, list[float]] = {key: [] for key in ("total", "content", "style", "tv", "photo", "scale")}
@@ -170,7 +174,7 @@ def stylize(
             loss, matting_laplacian(content_s, eps=laplacian_eps), photo_weight
         ),
     )  # fmt: skip
-    return GatysResult(
+    return OptimisationResult(
         image=image.detach().clamp(0, 1),
         history=history,
         seconds_per_iteration=seconds / max(1, len(history["total"])),

@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from stylist.gatys import rgb_to_yiq, stylize, yiq_to_rgb
+from stylist.color import rgb_to_yiq, yiq_to_rgb
+from stylist.gatys import stylize
 from stylist.image import load_image
 from stylist.losses import PerceptualLoss
 from stylist.utils import StylistError

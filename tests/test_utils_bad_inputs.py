@@ -102,9 +102,8 @@ def test_is_temporary_only_for_atomic_write_names(tmp_path):
 
 
 def test_shipped_model_list_skips_leftover_temporaries(tmp_path, monkeypatch):
-    import stylist.weights as weights
+    from stylist.models import shipped
 
     (tmp_path / "good.yaml").write_text(yaml.safe_dump({"kind": "johnson"}))
     (tmp_path / ".good.k2j3.tmp.yaml").write_text("kind: [unfinished")  # a killed ship() leaves this
-    monkeypatch.setattr(weights, "WEIGHTS_DIR", tmp_path)
-    assert list(weights.available()) == ["good"]
+    assert list(shipped(tmp_path)) == ["good"]

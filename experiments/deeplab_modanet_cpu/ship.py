@@ -1,12 +1,12 @@
-"""Ship a deeplab_modanet_cpu run as ``stylist/weights/deeplab_modanet_ccp.{pt,yaml}``.
+"""Ship a deeplab_modanet_cpu run as ``stylist/weights/deeplab_modanet_ccp.{pt,yaml}`` with :func:`stylist.models.ship`.
 
-    python experiments/deeplab_modanet_cpu/ship.py RUN_DIR [--scores eval/scores.json] [--scores-single eval_single/scores.json]
-        [--flip] [--scales 1.0 1.25]
+    python experiments/deeplab_modanet_cpu/ship.py RUN_DIR --train-seconds 3072 [--scores eval/scores.json]
+        [--scores-single eval_single/scores.json] [--flip] [--scales 1.0 1.25]
 
 RUN_DIR is the training run folder (``outputs/train/deeplab_modanet_cpu``): its ``checkpoints/last.ckpt``
 and resolved config (``tensorboard/hparams.yaml``) go into the metadata with the step count; ``--scores`` adds the
 ``python -m stylist.evaluate`` results of the shipped model with its default test-time settings
-(``--flip``/``--scales``, stored under ``inference`` and used by ``segment()``), ``--scores-single``
+(``--flip``/``--scales``, part of the architecture and used by ``segment()``), ``--scores-single``
 those of one plain pass.
 """
 
@@ -19,8 +19,8 @@ from pathlib import Path
 import torch
 import yaml
 
-from stylist.segmentation.predict import ship
-from stylist.weights import WEIGHTS_DIR
+from stylist.models import ship
+from stylist.segmentation.predict import shipping
 
 NAME = "deeplab_modanet_ccp"
 
@@ -40,6 +40,7 @@ def _steps_per_epoch(config: dict) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path)
+    parser.add_argument("--train-seconds", type=float, required=True, help="training wall time (from the run's log)")
     parser.add_argument("--scores", type=Path)
     parser.add_argument("--scores-single", type=Path, help="scores of one pass (flip=false scales=[1.0])")
     parser.add_argument("--flip", action="store_true", help="segment() also averages the mirrored photo by default")
@@ -47,23 +48,26 @@ def main() -> None:
     parser.add_argument("--machine", default="2-core CPU, 1 thread")
     args = parser.parse_args()
     checkpoint = args.run_dir / "checkpoints" / "last.ckpt"
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    steps = int(torch.load(checkpoint, map_location="cpu", weights_only=False)["global_step"])
     config = yaml.safe_load((args.run_dir / "tensorboard" / "hparams.yaml").read_text())  # resolved config
     overrides = yaml.safe_load((args.run_dir / ".hydra" / "overrides.yaml").read_text())
-    extra = {
-        "description": "DeepLabV3+ (smp) on VGG16 (hed weights, blocks 1-4 frozen, output stride 16), "
+    state, architecture = shipping(checkpoint, flip=args.flip, scales=args.scales)
+    paths = ship(
+        NAME, "deeplab", state, architecture,
+        description="DeepLabV3+ (smp) on VGG16 (hed weights, blocks 1-4 frozen, output stride 16), "
         "14 ModaNet classes, trained on modanet_ccp train (800 photos), scored on modanet_ccp val (100 photos)",
-        "data": "../shared/data/modanet_ccp: annotations/modanet_ccp_train.json (train), modanet_ccp_val.json (val)",
-        "epochs": round(int(state["global_step"]) / _steps_per_epoch(config), 2),
-        "steps": int(state["global_step"]),
-        "command": "OMP_NUM_THREADS=1 python -m stylist.train " + " ".join(overrides),
-        "machine": args.machine,
-        "metrics_val": _scores(args.scores),
-        "metrics_val_single_pass": _scores(args.scores_single),
-        "inference": {"flip": args.flip, "scales": args.scales},
-        "config": {k: config[k] for k in ("model", "data", "trainer", "seed")},
-    }
-    for path in ship(checkpoint, WEIGHTS_DIR, NAME, extra):
+        config={k: config[k] for k in ("model", "data", "trainer", "seed")},
+        steps=steps,
+        train_seconds=args.train_seconds,
+        metrics={"val": _scores(args.scores), "val_single_pass": _scores(args.scores_single)},
+        command="OMP_NUM_THREADS=1 python -m stylist.train " + " ".join(overrides),
+        machine=args.machine,
+        extra={
+            "data": "../shared/data/modanet_ccp: annotations/modanet_ccp_train.json (train), modanet_ccp_val.json (val)",
+            "epochs": round(steps / _steps_per_epoch(config), 2),
+        },
+    )  # fmt: skip
+    for path in paths:
         print(path, f"{path.stat().st_size / 1e6:.1f} MB")
 
 

@@ -13,15 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from functools import partial
 from pathlib import Path
 
 import torch
 
 from stylist.backbones import get_backbone
-from stylist.fashion import describe, method_stylise, part_index, restyle
+from stylist.cli import build_method
+from stylist.fashion import describe, method_stylize, part_index, restyle
 from stylist.image import image_grid, load_image, save_image
-from stylist.methods import run_gatys, run_johnson
 from stylist.segmentation import load_segmenter, overlay, segment
 from stylist.utils import atomic_write
 
@@ -55,11 +54,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     args = parser.parse_args()
     segmenter, encoder = load_segmenter(), get_backbone("vgg16")
-    johnson = method_stylise(partial(run_johnson, model=None))
-    gatys = method_stylise(
-        partial(run_gatys, iterations=args.gatys_iterations),
-        backbone=lambda: encoder,
-        loss={"style_weight": 1e5},
+    johnson = method_stylize(build_method("johnson"))
+    gatys = method_stylize(
+        build_method("gatys", [f"method.iterations={args.gatys_iterations}", "loss.style_weight=1e5"], backbone=encoder),
         progress=False,
     )
     rows, labels, records = [], [], {}

@@ -1,25 +1,24 @@
-"""Turn a finished ``python -m stylist.train`` Johnson run into a shipped model:
-``stylist/weights/<name>.pt`` (the TransformerNet state dict in fp16) and ``<name>.yaml``
-(kind, style, the run's resolved config, steps, final losses, date, command, machine).
+"""Turn a finished ``python -m stylist.train`` Johnson run into a shipped model with
+:func:`stylist.models.ship`: ``stylist/weights/<name>.pt`` (the TransformerNet state dict in fp16)
+and ``<name>.yaml`` (architecture, style, the run's resolved config, steps, training seconds, final
+losses, date, command, machine).
 
     python experiments/johnson_starry_cpu/ship_weights.py outputs/train/johnson_starry_cpu --name starry_night \
-        --command "OMP_NUM_THREADS=1 python -m stylist.train +experiment=johnson_starry_cpu"
+        --train-seconds 1980 --command "OMP_NUM_THREADS=1 python -m stylist.train +experiment=johnson_starry_cpu"
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import platform
 import statistics
 from pathlib import Path
 
 import torch
-import yaml
+from omegaconf import OmegaConf
 
-from stylist.utils import atomic_write
-from stylist.weights import WEIGHTS_DIR
+from stylist.cli import REPO_ROOT  # noqa: F401  registers the ${repo_root:} resolver of the run's config
+from stylist.models import ship
 
 from make_figures import read_curves  # noqa: E402  (same folder)
 
@@ -29,36 +28,33 @@ def main() -> None:
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--name", required=True)
     parser.add_argument("--command", required=True)
-    parser.add_argument("--wall-minutes", type=float, required=True, help="training wall time (from the run's log)")
+    parser.add_argument("--train-seconds", type=float, required=True, help="training wall time (from the run's log)")
     parser.add_argument("--machine", default="2-core Xeon (AMX) CPU shared with other jobs, 1 torch thread")
     args = parser.parse_args()
 
     checkpoint = torch.load(args.run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
-    state = {k[len("net."):]: v.half() for k, v in checkpoint["state_dict"].items() if k.startswith("net.")}
-    config = yaml.safe_load((args.run_dir / ".hydra" / "config.yaml").read_text())
+    state = {k[len("net."):]: v for k, v in checkpoint["state_dict"].items() if k.startswith("net.")}
+    raw = OmegaConf.load(args.run_dir / ".hydra" / "config.yaml")
+    raw.trainer.default_root_dir = str(args.run_dir)  # was ${hydra:runtime.output_dir}: no Hydra run here
+    config = OmegaConf.to_container(raw, resolve=True)
     curves = read_curves(args.run_dir)
-    last = {k: statistics.mean(v[-20:]) for k, v in curves.items() if v}
-    meta = {
-        "kind": "johnson",
-        "style": config["model"]["style"],
-        "style_size": config["model"]["style_size"],
-        "model": {"width": config["model"]["net"]["width"], "blocks": config["model"]["net"]["blocks"]},
-        "steps": int(checkpoint["global_step"]),
-        "epochs": int(checkpoint["epoch"]),
-        "final_losses_mean_of_last_20_logs": {k: round(v, 2) for k, v in last.items()},
-        "data": {k: config["data"][k] for k in ("root", "patterns", "samples", "exclude", "size", "batch_size")},
-        "config": {k: config[k] for k in ("model", "data", "loss", "trainer")},
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "wall_minutes": args.wall_minutes,
-        "command": args.command,
-        "machine": f"{args.machine}; {platform.machine()}, torch {torch.__version__}",
-        "weights_dtype": "float16 (loaded as float32)",
-    }
-    with atomic_write(WEIGHTS_DIR / f"{args.name}.pt") as tmp:
-        torch.save(state, tmp)
-    with atomic_write(WEIGHTS_DIR / f"{args.name}.yaml") as tmp:
-        tmp.write_text(yaml.safe_dump(json.loads(json.dumps(meta)), sort_keys=False))  # no YAML anchors
-    print(WEIGHTS_DIR / f"{args.name}.pt", f"{(WEIGHTS_DIR / f'{args.name}.pt').stat().st_size / 1e6:.2f} MB")
+    last = {k: round(statistics.mean(v[-20:]), 2) for k, v in curves.items() if v}
+    model = config["model"]
+    paths = ship(
+        args.name, "johnson", state, {"width": model["net"]["width"], "blocks": model["net"]["blocks"]},
+        description=f"Johnson et al. (2016) TransformerNet (width {model['net']['width']}, {model['net']['blocks']} "
+        f"residual blocks) for {model['style']} (style image at {model['style_size']} px)",
+        config={k: config[k] for k in ("model", "data", "loss", "trainer", "seed")},
+        steps=int(checkpoint["global_step"]),
+        train_seconds=args.train_seconds,
+        metrics={"final_losses_mean_of_last_20_logs": last},
+        command=args.command,
+        machine=f"{args.machine}; {platform.machine()}, torch {torch.__version__}",
+        extra={"style": model["style"], "style_size": model["style_size"], "epochs": int(checkpoint["epoch"]),
+               "data": {k: config["data"][k] for k in ("root", "patterns", "samples", "exclude", "size", "batch_size")}},
+    )  # fmt: skip
+    for path in paths:
+        print(path, f"{path.stat().st_size / 1e6:.2f} MB")
 
 
 if __name__ == "__main__":

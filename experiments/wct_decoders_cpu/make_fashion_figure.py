@@ -10,12 +10,9 @@ from pathlib import Path
 
 import torch
 
-from stylist.cli import REPO_ROOT
-from functools import partial
-
-from stylist.fashion import class_map_from_mask, method_stylise, restyle
+from stylist.cli import REPO_ROOT, build_method
+from stylist.fashion import class_map_from_mask, method_stylize, restyle
 from stylist.image import image_grid, load_image, load_mask
-from stylist.methods import run_wct
 
 torch.set_num_threads(1)
 photo = load_image(REPO_ROOT.parent / "shared/data/modanet_ccp/images/0000801.jpg")
@@ -23,6 +20,6 @@ class_map = class_map_from_mask(load_mask(sys.argv[1], size=tuple(photo.shape[-2
 cells, labels = [photo], ["photo"]
 for style in ("the_scream", "starry_night"):
     for alpha in (0.6, 1.0):
-        cells.append(restyle(photo, class_map, {"top": style, "pants": style}, method_stylise(partial(run_wct, alpha=alpha))).image)
+        cells.append(restyle(photo, class_map, {"top": style, "pants": style}, method_stylize(build_method("wct", [f"method.alpha={alpha}"]))).image)
         labels.append(f"{style} alpha={alpha}")
 image_grid([cells], col_labels=labels, cell=260).save(Path(__file__).with_name("fashion_wct.jpg"), quality=88)

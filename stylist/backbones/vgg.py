@@ -22,7 +22,10 @@ from torch import nn
 from stylist.backbones.hed import HED_PACKAGE, HED_RGB_MEAN, VGG16_BLOCK_SIZES, find_hed_h5, hed_state_dict
 from stylist.utils import StylistError, cache_dir, get_logger, load_torch_file
 
-__all__ = ["VGGEncoder", "vgg16", "layer_names", "canonical_layer", "WEIGHT_CHOICES"]
+__all__ = [
+    "VGGEncoder", "vgg16", "vgg16_layers", "vgg16_plan", "vgg16_weights", "caffe_normalize", "layer_names",
+    "canonical_layer", "WEIGHT_CHOICES",
+]  # fmt: skip
 
 log = get_logger(__name__)
 
@@ -46,6 +49,31 @@ def vgg16_layers(pooling: str = "max", inplace_relu: bool = False) -> OrderedDic
             in_channels = out_channels
         layers[f"pool{block}"] = nn.MaxPool2d(2, 2) if pooling == "max" else nn.AvgPool2d(2, 2)
     return layers
+
+
+def vgg16_plan(until: str | None = None) -> list[tuple[int, int] | str]:
+    """VGG16's trunk as a plan: ``(c_in, c_out)`` for each 3x3 conv (ReLU after each) and
+    ``"pool{b}"`` after each block, up to and including the layer ``until`` (``conv4_1``,
+    ``pool3``...; ``None``: all of it). Decoders mirroring the encoder build from this.
+
+    Example:
+        >>> vgg16_plan("conv2_1")
+        [(3, 64), (64, 64), 'pool1', (64, 128)]
+    """
+    plan: list[tuple[int, int] | str] = []
+    for name, module in vgg16_layers().items():
+        if isinstance(module, nn.Conv2d):
+            plan.append((module.in_channels, module.out_channels))
+        elif name.startswith("pool"):
+            plan.append(name)
+        if until is not None and name == canonical_layer(until):
+            break
+    return plan
+
+
+def caffe_normalize(image: torch.Tensor, rgb_mean: torch.Tensor) -> torch.Tensor:
+    """RGB in [0, 1] to the input of Caffe-trained VGG16 weights: 0-255 scale minus the per-channel mean."""
+    return image * 255.0 - rgb_mean
 
 
 def layer_names(block_sizes: Sequence[int] = VGG16_BLOCK_SIZES) -> list[str]:
@@ -113,7 +141,7 @@ class VGGEncoder(nn.Module):
 
     def normalize(self, image: torch.Tensor) -> torch.Tensor:
         """RGB [0, 1] to the network's input scale (0-255 minus the mean)."""
-        return image * 255.0 - self.rgb_mean
+        return caffe_normalize(image, self.rgb_mean)
 
     def forward(self, image: torch.Tensor, layers: Iterable[str]) -> dict[str, torch.Tensor]:
         """Return the requested layers' activations; stops after the deepest one."""
@@ -149,7 +177,10 @@ def _from_torchvision(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]
     return renamed
 
 
-def _load_weights(weights: str) -> tuple[dict[str, torch.Tensor] | None, tuple[float, ...], str]:
+def vgg16_weights(weights: str) -> tuple[dict[str, torch.Tensor] | None, tuple[float, ...], str]:
+    """``(state_dict, rgb_mean, name)`` for a weights choice (see :func:`vgg16`): conv weights keyed
+    ``conv{b}_{i}.weight``/``.bias`` (``None`` for ``random``), the 0-255 per-channel mean they expect
+    and the resolved name (``auto`` becomes ``imagenet`` or ``hed``)."""
     if weights == "auto":
         if _imagenet_cache_path().is_file():
             weights = "imagenet"
@@ -195,7 +226,7 @@ def vgg16(weights: str = "auto", pooling: str = "max", seed: int = 0) -> VGGEnco
         pooling: ``"max"`` or ``"avg"``.
         seed: initialisation seed for ``weights="random"``.
     """
-    state, mean, name = _load_weights(weights)
+    state, mean, name = vgg16_weights(weights)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         encoder = VGGEncoder(state, rgb_mean=mean, pooling=pooling, weights_name=name)

@@ -10,17 +10,23 @@ import functools
 import logging
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
 from stylist.utils import StylistError
 
-__all__ = ["REPO_ROOT", "CONFIG_DIR", "user_error", "user_errors_exit", "plain"]
+if TYPE_CHECKING:
+    from stylist.methods import Method
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CONFIG_DIR = str(REPO_ROOT / "conf")
+__all__ = ["REPO_ROOT", "CONFIG_DIR", "user_error", "user_errors_exit", "plain", "build_method"]
+
+_SOURCE = Path(__file__).resolve().parents[2]
+if (_SOURCE / "pyproject.toml").is_file() and (_SOURCE / "conf").is_dir():  # a source checkout (or editable install)
+    REPO_ROOT, CONFIG_DIR = _SOURCE, str(_SOURCE / "conf")
+else:  # a regular install: conf/ is package data (stylist/conf, see setup.py); runs write under the current folder
+    REPO_ROOT, CONFIG_DIR = Path.cwd(), str(Path(__file__).resolve().parents[1] / "conf")
 
 if not OmegaConf.has_resolver("repo_root"):
     OmegaConf.register_new_resolver("repo_root", lambda: str(REPO_ROOT))
@@ -67,3 +73,21 @@ def user_errors_exit(task: Callable[[DictConfig], Any]) -> Callable[[DictConfig]
 def plain(cfg: Any) -> Any:
     """A resolved plain-Python copy of a config node (lists and dicts), or the value itself."""
     return OmegaConf.to_container(cfg, resolve=True) if OmegaConf.is_config(cfg) else cfg
+
+
+def build_method(name: str, overrides: Sequence[str] = (), **objects: Any) -> "Method":
+    """A :class:`~stylist.methods.Method` from ``conf/method/<name>.yaml`` as ``python -m stylist.stylize
+    method=<name> <overrides>`` builds it (with that config's backbone and loss); ``objects``
+    replace keys by ready objects (e.g. ``backbone=encoder`` to share one encoder).
+
+    Example:
+        >>> gatys = build_method("gatys", ["method.iterations=50", "loss.style_weight=1e5"])  # doctest: +SKIP
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.utils import instantiate
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose(config_name="stylize", overrides=[f"method={name}", *overrides])
+    return instantiate(cfg.method, **{key: value for key, value in objects.items() if key in cfg.method})

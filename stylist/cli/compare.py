@@ -10,22 +10,25 @@ import csv
 import logging
 import time
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import hydra
 import numpy as np
 import torch
-from omegaconf import DictConfig
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
 
 from stylist.cli import CONFIG_DIR, plain, user_errors_exit
 from stylist.cli.stylize import machine_info
 from stylist.image import image_grid, load_image, save_image
+from stylist.methods import Method
 from stylist.metrics import content_distance, style_distance
+from stylist.models import shipped
 from stylist.utils import StylistError, atomic_write, seed_everything
 
 log = logging.getLogger("stylist.compare")
 
-__all__ = ["ssim", "measure", "training_seconds", "compare_from_config", "main"]
+__all__ = ["ssim", "measure", "training_seconds", "build_methods", "compare_from_config", "main"]
 
 NA = "n/a"
 
@@ -47,57 +50,34 @@ def measure(encoder: torch.nn.Module, image: torch.Tensor, content: torch.Tensor
     }
 
 
-def training_seconds(model_name: str | None) -> float | None:
-    """Training wall time recorded in a shipped model's metadata (``train_seconds`` or
-    ``wall_minutes``), if any."""
-    if not model_name:
+def training_seconds(method: Method) -> float | str:
+    """Training wall time of the method's trained model (its shipped metadata's ``train_seconds``):
+    0 for a method without one, ``n/a`` when it is not recorded."""
+    if "model" not in method.needs:
+        return 0.0
+    seconds = (shipped().get(method.model_name or "") or {}).get("train_seconds")
+    return float(seconds) if isinstance(seconds, (int, float)) else NA
+
+
+def trained_style(method: Method) -> str | None:
+    """The style a method without style input was trained for (its model's metadata ``style``);
+    ``None`` for methods that take a style image."""
+    if "style" in method.needs:
         return None
-    from stylist.weights import available
-
-    meta = available().get(model_name) or {}
-    if isinstance(meta.get("train_seconds"), (int, float)):
-        return float(meta["train_seconds"])
-    if isinstance(meta.get("wall_minutes"), (int, float)):
-        return 60.0 * float(meta["wall_minutes"])
-    return None
+    return (shipped().get(method.model_name or "") or {}).get("style")
 
 
-def _johnson(models: Mapping[str, str]) -> Callable[..., torch.Tensor | None]:
-    """Johnson et al. through its shipped per-style networks; ``None`` for a style with no model."""
-    from stylist.johnson import load_transformer, stylize_image
-
-    loaded: dict[str, torch.nn.Module] = {}
-
-    def run(content: torch.Tensor, style_name: str, style: torch.Tensor, encoder: torch.nn.Module) -> torch.Tensor | None:
-        if style_name not in models:
-            return None
-        if style_name not in loaded:
-            loaded[style_name] = load_transformer(models[style_name])
-        return stylize_image(loaded[style_name], content)
-
-    return run
-
-
-def _registered(name: str, options: Mapping[str, Any]) -> Callable[..., torch.Tensor | None]:
-    from stylist.methods import get_method
-
-    method = get_method(name)
-
-    def run(content: torch.Tensor, style_name: str, style: torch.Tensor, encoder: torch.nn.Module) -> torch.Tensor:
-        return method(content, [style], backbone=lambda: encoder, progress=False, **options).image
-
-    return run
-
-
-def _runners(cfg: DictConfig, size: int) -> dict[str, Callable[..., torch.Tensor | None]]:
-    runners = {}
-    for name, spec in plain(cfg.methods).items():
-        options = {**(spec.get("options") or {}), **((spec.get("size_options") or {}).get(size) or {})}
-        if name == "johnson":
-            runners[name] = _johnson(spec.get("models") or {})
-        else:
-            runners[name] = _registered(name, options)
-    return runners
+def build_methods(cfg: DictConfig, size: int, encoder: torch.nn.Module) -> dict[str, Method]:
+    """The compared methods at ``size``: ``cfg.methods[name]`` with ``cfg.size_options[size][name]``
+    merged in; methods taking a backbone share ``encoder`` (the one that measures)."""
+    size_options = (plain(cfg.size_options) or {}).get(size) or {}
+    methods = {}
+    for name in plain(cfg.run):
+        if name not in cfg.methods:
+            raise StylistError(f"run names '{name}', which is not under methods; available: {sorted(cfg.methods)}")
+        node = OmegaConf.merge(cfg, {"methods": {name: size_options.get(name) or {}}}).methods[name]
+        methods[name] = instantiate(node, **({"backbone": encoder} if "backbone" in node else {}))
+    return methods
 
 
 def _fmt(value: Any) -> str:
@@ -110,17 +90,15 @@ def _fmt(value: Any) -> str:
 
 def compare_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
     """Run the comparison described by ``cfg`` and write its outputs; returns the per-run rows."""
-    from stylist.backbones import get_backbone
-
     seed_everything(cfg.seed)
     torch.set_num_threads(cfg.threads or torch.get_num_threads())
     out = Path(cfg.output_dir)
-    encoder = get_backbone("vgg16", weights=cfg.metrics_weights)
-    methods = list(plain(cfg.methods))
+    encoder = instantiate(cfg.backbone)
+    methods = list(plain(cfg.run))
     rows: list[dict[str, Any]] = []
     start_all = time.perf_counter()
     for size in plain(cfg.sizes):
-        runners = _runners(cfg, size)
+        built = build_methods(cfg, size, encoder)
         grid_rows, labels = [], []
         for content_name in plain(cfg.contents):
             content = load_image(content_name, size=size)
@@ -130,7 +108,7 @@ def compare_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
                 for method in methods:
                     seed_everything(cfg.seed)
                     start = time.perf_counter()
-                    image = runners[method](content, style_name, style, encoder)
+                    image = _run(built[method], content, style_name, style)
                     seconds = time.perf_counter() - start
                     row: dict[str, Any] = {
                         "method": method, "size": size, "content": Path(content_name).stem, "style": style_name,
@@ -149,8 +127,19 @@ def compare_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
                 labels.append(f"{Path(content_name).stem}\nx {style_name}")
         grid = image_grid(grid_rows, row_labels=labels, col_labels=["content", "style", *methods], cell=cfg.grid_cell)
         save_image(grid, out / f"grid_{size}.png")
-        _write_tables(cfg, rows, methods, out, time.perf_counter() - start_all)  # after each size: partial runs count
+        training = {name: training_seconds(method) for name, method in built.items()}
+        _write_tables(cfg, rows, training, out, time.perf_counter() - start_all)  # after each size: partial runs count
     return rows
+
+
+def _run(method: Method, content: torch.Tensor, style_name: str, style: torch.Tensor) -> torch.Tensor | None:
+    """The method's output, or ``None`` for a style its trained model does not do."""
+    if "style" in method.needs:
+        return method(content, [style], progress=False).image
+    trained_for = trained_style(method)
+    if trained_for is not None and trained_for != style_name:
+        return None
+    return method(content, progress=False).image
 
 
 def _mean(values: list[Any]) -> float | str:
@@ -158,21 +147,20 @@ def _mean(values: list[Any]) -> float | str:
     return float(np.mean(numbers)) if numbers else NA
 
 
-def _write_tables(cfg: DictConfig, rows: list[dict[str, Any]], methods: list[str], out: Path, seconds: float) -> None:
+def _write_tables(
+    cfg: DictConfig, rows: list[dict[str, Any]], training: dict[str, float | str], out: Path, seconds: float
+) -> None:
     fields = ["method", "size", "content", "style", "seconds", "style_distance", "content_distance", "ssim"]
     with atomic_write(out / "runs.csv") as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows({k: _fmt(row[k]) for k in fields} for row in rows)
-    specs = plain(cfg.methods)
     summary = []
-    for method in methods:
-        train = training_seconds(specs[method].get("trained_model"))
+    for method, train in training.items():
         for size in sorted({r["size"] for r in rows}):
             mine = [r for r in rows if r["method"] == method and r["size"] == size]
             summary.append({
-                "method": method, "size": size,
-                "training_s": train if train is not None else (0.0 if not specs[method].get("trained_model") else NA),
+                "method": method, "size": size, "training_s": train,
                 "runs": sum(isinstance(r["seconds"], float) for r in mine),
                 **{key: _mean([r[key] for r in mine]) for key in ("seconds", "style_distance", "content_distance", "ssim")},
             })  # fmt: skip

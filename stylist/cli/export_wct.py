@@ -1,25 +1,25 @@
 """``python -m stylist.cli.export_wct <run dir> [--name wct_vgg16_decoders] [--half]``: ship trained
-WCT decoders: ``stylist/weights/<name>.pt`` plus ``<name>.yaml`` (kind ``wct``, the training config,
-steps, training seconds, final losses, date, command) and the run's loss curves and last
-reconstruction grid under ``experiments/<task_name>/``.
+WCT decoders with :func:`stylist.models.ship` (``stylist/weights/<name>.pt`` + ``<name>.yaml``: kind
+``wct``, the training config, steps, training seconds, final losses, date, command, machine) and
+write the run's loss curves and last reconstruction grid under ``experiments/<task_name>/``.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
 import glob
 import io
 import sys
 from pathlib import Path
 
 import torch
-import yaml
+from omegaconf import OmegaConf
 
 from stylist.cli import REPO_ROOT
 from stylist.plots import plot_loss_history
+from stylist.models import ship
 from stylist.utils import StylistError, atomic_write
-from stylist.wct.decoder import LEVELS, WCTDecoders, save_decoders
+from stylist.wct.decoder import LEVELS, WCTDecoders
 
 __all__ = ["export", "main"]
 
@@ -42,7 +42,7 @@ def _scalars(run_dir: Path, max_step: int) -> tuple[dict[str, list[tuple[int, fl
     return series, grid
 
 
-def export(run_dir: Path, name: str, half: bool, command: str) -> Path:
+def export(run_dir: Path, name: str, half: bool, command: str, machine: str) -> Path:
     """Write the shipped decoders, metadata, curves and grid; returns the ``.pt`` path."""
     checkpoint_path = run_dir / "checkpoints" / "last.ckpt"
     if not checkpoint_path.is_file():
@@ -52,7 +52,9 @@ def export(run_dir: Path, name: str, half: bool, command: str) -> Path:
     levels = sorted({int(k.split("_")[0][len("relu"):]) for k in state})
     decoders = WCTDecoders(levels if levels else LEVELS)
     decoders.load_state_dict(state)
-    config = yaml.safe_load((run_dir / ".hydra" / "config.yaml").read_text())
+    raw = OmegaConf.load(run_dir / ".hydra" / "config.yaml")
+    raw.trainer.default_root_dir = str(run_dir)  # was ${hydra:runtime.output_dir}: no Hydra run here
+    config = OmegaConf.to_container(raw, resolve=True)
     timer = checkpoint["callbacks"].get("Timer", {}).get("time_elapsed", {})
     step = int(checkpoint["global_step"])
     series, grid = _scalars(run_dir, step)
@@ -61,24 +63,19 @@ def export(run_dir: Path, name: str, half: bool, command: str) -> Path:
         for tag, values in sorted(series.items())
         if tag.startswith(("train/", "val/")) and any(s < step for s, _ in values)
     }
-    weights_dir = REPO_ROOT / "stylist" / "weights"
-    pt_path = save_decoders(decoders, weights_dir / f"{name}.pt", half=half)
-    meta = {
-        "kind": "wct",
-        "description": "WCT decoders inverting VGG16 (hed weights) at relu1_1..relu4_1 (Li et al. 2017)",
-        "backbone_weights": config["backbone"]["weights"] if config["backbone"]["weights"] != "auto" else "hed",
-        "levels": levels,
-        "dtype": "float16" if half else "float32",
-        "steps": step,
-        "train_seconds": round(float(timer.get("train", 0.0)) + float(timer.get("validate", 0.0)), 1),
-        "final_metrics": final,
-        "data": config["data"],
-        "config": {"model": config["model"], "trainer": config["trainer"], "seed": config["seed"]},
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": command,
-    }
-    with atomic_write(weights_dir / f"{name}.yaml") as tmp:
-        tmp.write_text(yaml.safe_dump(meta, sort_keys=False))
+    backbone_weights = config["backbone"]["weights"] if config["backbone"]["weights"] != "auto" else "hed"
+    pt_path, _ = ship(
+        name, "wct", decoders.state_dict(), {"levels": levels},
+        description=f"WCT decoders inverting VGG16 ({backbone_weights} weights) at relu1_1..relu4_1 (Li et al. 2017)",
+        config={key: config[key] for key in ("model", "data", "trainer", "seed")},
+        steps=step,
+        train_seconds=float(timer.get("train", 0.0)) + float(timer.get("validate", 0.0)),
+        metrics={"final": final},
+        command=command,
+        machine=machine,
+        half=half,
+        extra={"backbone_weights": backbone_weights},
+    )  # fmt: skip
     experiment_dir = REPO_ROOT / "experiments" / config["task_name"]
     history = {tag.split("/", 1)[1] + f" ({tag.split('/')[0]})": [v for _, v in values]
                for tag, values in series.items() if tag in ("train/loss", "val/loss")}  # fmt: skip
@@ -102,9 +99,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--name", default="wct_vgg16_decoders")
     parser.add_argument("--half", action="store_true", help="store float16 weights (half the size)")
     parser.add_argument("--command", default="OMP_NUM_THREADS=1 python -m stylist.train +experiment=wct_decoders_cpu")
+    parser.add_argument("--machine", default="2-core x86_64 CPU, 1 torch thread")
     args = parser.parse_args(argv)
     try:
-        print(export(args.run_dir, args.name, args.half, args.command))
+        print(export(args.run_dir, args.name, args.half, args.command, args.machine))
     except StylistError as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -18,8 +18,8 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from stylist.cli import CONFIG_DIR, plain, user_errors_exit
-from stylist.cli.stylize import loss_options, machine_info
-from stylist.fashion import class_map_from_mask, describe, method_stylise, part_index, restyle
+from stylist.cli.stylize import machine_info
+from stylist.fashion import class_map_from_mask, describe, method_stylize, part_index, restyle
 from stylist.image import image_grid, load_image, load_mask, save_image
 from stylist.utils import StylistError, atomic_write, check_writable, seed_everything
 
@@ -56,14 +56,7 @@ def fashion_from_config(cfg: DictConfig) -> dict[str, Any]:
 
     start = time.perf_counter()
     photo = load_image(cfg.image, size=cfg.size, max_size=cfg.max_size)
-    stylise = method_stylise(
-        instantiate(cfg.method),
-        backbone=lambda: instantiate(cfg.backbone),
-        loss=loss_options(cfg.loss),
-        style_size=cfg.style_size,
-        seed=cfg.seed,
-        progress=cfg.progress,
-    )
+    stylize = method_stylize(instantiate(cfg.method), style_size=cfg.style_size, seed=cfg.seed, progress=cfg.progress)
     segmenter = None
     if cfg.mask is None:
         from stylist.segmentation import load_segmenter, segment
@@ -78,7 +71,7 @@ def fashion_from_config(cfg: DictConfig) -> dict[str, Any]:
         class_map, _ = segment(photo, segmenter, flip=cfg.segment_flip, scales=cfg.segment_scales)
     seconds["segment"] = time.perf_counter() - start
 
-    result = restyle(photo, class_map, styles, stylise, feather=cfg.feather, color=cfg.color)
+    result = restyle(photo, class_map, styles, stylize, feather=cfg.feather, color=cfg.color)
     seconds.update(result.seconds)
 
     start = time.perf_counter()

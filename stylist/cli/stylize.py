@@ -13,7 +13,7 @@ from typing import Any
 
 import hydra
 import torch
-from hydra.utils import instantiate
+from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from stylist.cli import CONFIG_DIR, plain, user_errors_exit
@@ -41,19 +41,14 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def loss_options(loss_cfg: DictConfig) -> dict[str, Any]:
-    """The loss group's keys without Hydra's ``_target_``/``_partial_``."""
-    return {k: plain(v) for k, v in loss_cfg.items() if not str(k).startswith("_")}
-
-
 #: Options that choose the style image(s); a method with a trained model has its own style.
 STYLE_OPTIONS = ("style", "style_blend", "masks")
 
 
-def _ignored_style_options(cfg: DictConfig) -> list[str]:
-    """The style options a method with a trained model (``method.model``) ignores although the user
-    set them (``style`` given on the command line, ``style_blend`` or ``masks`` set), with a warning."""
-    if "model" not in cfg.method:
+def _ignored_style_options(cfg: DictConfig, needs: Any) -> list[str]:
+    """The style options a method with a trained model (no ``"style"`` in its needs) ignores although
+    the user set them (``style`` given on the command line, ``style_blend`` or ``masks`` set), with a warning."""
+    if "style" in needs:
         return []
     given = {override.lstrip("+").split("=", 1)[0] for override in _command_line_overrides()}
     ignored = [key for key in STYLE_OPTIONS if key in given or (key != "style" and cfg[key] is not None)]
@@ -75,11 +70,12 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
     if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         raise StylistError(f"output must end in .png or .jpg, got {output}")
     check_writable(output)
-    ignored = _ignored_style_options(cfg)
+    needs = get_class(cfg.method._target_).needs
+    ignored = _ignored_style_options(cfg, needs)
     content = load_image(cfg.content, size=cfg.size, max_size=cfg.max_size)
     style_size = cfg.style_size or cfg.size
     styles, masks = [], None
-    if "style" not in ignored:
+    if "style" in needs:
         styles = [load_image(spec, size=style_size, max_size=cfg.max_size) for spec in _as_list(cfg.style)]
     if cfg.masks is not None and "masks" not in ignored:
         masks = [load_mask(path, size=tuple(content.shape[-2:])) for path in _as_list(cfg.masks)]
@@ -88,16 +84,8 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
 
     method = instantiate(cfg.method)
     start = time.perf_counter()
-    result = method(
-        content,
-        styles,
-        masks=masks,
-        style_blend=None if "style_blend" in ignored else plain(cfg.style_blend),
-        seed=cfg.seed,
-        progress=cfg.progress,
-        backbone=lambda: instantiate(cfg.backbone),
-        loss=loss_options(cfg.loss),
-    )
+    style_blend = None if "style_blend" in ignored else plain(cfg.style_blend)
+    result = method(content, styles, masks, style_blend, seed=cfg.seed, progress=cfg.progress)
     seconds = time.perf_counter() - start
 
     save_image(result.image, output)
@@ -107,7 +95,7 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
     if has_history:
         plot = plot_loss_history(result.history, output.with_name(output.stem + "_loss.png"), title=title)
     settings = OmegaConf.to_container(cfg, resolve=True)
-    settings.update({key: None for key in STYLE_OPTIONS if "model" in cfg.method})  # the model's style was used
+    settings.update({key: None for key in STYLE_OPTIONS if "style" not in needs})  # the model's style was used
     record = {
         "output": str(output),
         "loss_plot": str(plot) if plot else None,  # methods without an optimisation have no history

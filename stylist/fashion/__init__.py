@@ -1,10 +1,9 @@
 """Fashion style change: restyle only the chosen garments of a street photo.
 
->>> from functools import partial
->>> from stylist.fashion import method_stylise, restyle
->>> from stylist.methods import run_johnson
->>> stylise = method_stylise(partial(run_johnson, model=None))
->>> result = restyle(photo, class_map, {"top": "starry_night"}, stylise)  # doctest: +SKIP
+>>> from stylist.fashion import method_stylize, restyle
+>>> from stylist.methods import Johnson
+>>> stylize = method_stylize(Johnson())  # each style names a trained model
+>>> result = restyle(photo, class_map, {"top": "starry_night"}, stylize)  # doctest: +SKIP
 
 ``python -m stylist.fashion image=photo.jpg parts=[top,pants] style=starry_night`` runs the whole
 pipeline (segmenter included) from the command line; see :mod:`stylist.cli.fashion`.
@@ -25,7 +24,7 @@ from stylist.fashion.core import (
     restyle,
     transfer_color,
 )
-from stylist.fashion.methods import method_stylise
+from stylist.fashion.methods import method_stylize
 
 __all__ = [
     "CLASS_NAMES",
@@ -41,5 +40,5 @@ __all__ = [
     "part_shares",
     "restyle",
     "transfer_color",
-    "method_stylise",
+    "method_stylize",
 ]

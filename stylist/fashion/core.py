@@ -1,13 +1,13 @@
 """Fashion style change: restyle only chosen clothing parts of a photo.
 
-The pipeline is ``segment -> stylise -> composite``:
+The pipeline is ``segment -> stylize -> composite``:
 
 1. a ``H x W`` class map (ModaNet classes, from the shipped DeepLabV3+ segmenter or given by the
    caller) gives one binary mask per chosen part;
 2. each distinct style is applied once to the whole photo (Johnson: one network pass; Gatys: the
    style loss uses guided Gram matrices restricted to the parts, see
    :func:`stylist.losses.guided_gram_loss`, so the background never feeds the style statistics);
-3. the stylised pixels are composited through a feathered mask. The feather only reaches
+3. the stylized pixels are composited through a feathered mask. The feather only reaches
    ``feather`` pixels beyond a part, so every pixel further away is the input pixel, bit for bit.
 """
 
@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping, Sequence
 import torch
 import torch.nn.functional as F
 
-from stylist.gatys import rgb_to_yiq, yiq_to_rgb
+from stylist.color import rgb_to_yiq, yiq_to_rgb
 from stylist.utils import StylistError
 
 __all__ = [
@@ -46,7 +46,7 @@ CLASS_NAMES: tuple[str, ...] = (
 PART_NAMES: tuple[str, ...] = CLASS_NAMES[1:]
 _ALIASES = {"scarf/tie": "scarf_tie", "scarf": "scarf_tie", "tie": "scarf_tie"}
 
-#: ``none``: the stylised colours; ``garment``: stylised luminance with the garment's own colours;
+#: ``none``: the stylized colours; ``garment``: stylized luminance with the garment's own colours;
 #: ``style``: the garment's luminance (its folds and shading) with the style's colours.
 COLOR_MODES = ("none", "garment", "style")
 
@@ -75,7 +75,7 @@ def feather_mask(mask: torch.Tensor, radius: int) -> torch.Tensor:
     """Soften a ``B x 1 x H x W`` binary mask over ``radius`` pixels on each side of its border.
 
     ``m' = min(1, 2 * box_{2r+1}(m))``: a box average, doubled so that the part's own pixels
-    stay (almost) fully stylised and the ramp lies mostly outside. The average of an all-zero
+    stay (almost) fully stylized and the ramp lies mostly outside. The average of an all-zero
     window is exactly 0, so pixels more than ``radius`` away from the part stay exactly 0.
     """
     if radius <= 0:
@@ -84,22 +84,22 @@ def feather_mask(mask: torch.Tensor, radius: int) -> torch.Tensor:
     return (2 * blurred).clamp(max=1.0)
 
 
-def composite(photo: torch.Tensor, stylised: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """``out = photo`` where ``mask == 0`` (exactly), ``stylised`` where ``mask == 1``, blended between."""
-    return torch.where(mask > 0, photo + mask * (stylised - photo), photo)
+def composite(photo: torch.Tensor, stylized: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``out = photo`` where ``mask == 0`` (exactly), ``stylized`` where ``mask == 1``, blended between."""
+    return torch.where(mask > 0, photo + mask * (stylized - photo), photo)
 
 
-def transfer_color(photo: torch.Tensor, stylised: torch.Tensor, mode: str) -> torch.Tensor:
-    """Recombine luminance and colour (YIQ) of the photo and the stylised image, see :data:`COLOR_MODES`."""
+def transfer_color(photo: torch.Tensor, stylized: torch.Tensor, mode: str) -> torch.Tensor:
+    """Recombine luminance and colour (YIQ) of the photo and the stylized image, see :data:`COLOR_MODES`."""
     if mode not in COLOR_MODES:
         raise StylistError(f"color must be one of {COLOR_MODES}, not '{mode}'")
     if mode == "none":
-        return stylised
-    photo_yiq, stylised_yiq = rgb_to_yiq(photo), rgb_to_yiq(stylised)
-    if mode == "garment":  # stylised strokes (luminance), the garment's colours
-        mixed = torch.cat([stylised_yiq[:, :1], photo_yiq[:, 1:]], dim=1)
+        return stylized
+    photo_yiq, stylized_yiq = rgb_to_yiq(photo), rgb_to_yiq(stylized)
+    if mode == "garment":  # stylized strokes (luminance), the garment's colours
+        mixed = torch.cat([stylized_yiq[:, :1], photo_yiq[:, 1:]], dim=1)
     else:  # the garment's shading, the style's colours
-        mixed = torch.cat([photo_yiq[:, :1], stylised_yiq[:, 1:]], dim=1)
+        mixed = torch.cat([photo_yiq[:, :1], stylized_yiq[:, 1:]], dim=1)
     return yiq_to_rgb(mixed).clamp(0, 1)
 
 
@@ -124,16 +124,16 @@ class FashionResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-#: ``stylise(photo, style, masks) -> image``: ``masks`` are the binary part masks that take
-#: ``style`` (methods that stylise the whole image ignore them).
-Stylise = Callable[[torch.Tensor, str, list[torch.Tensor]], torch.Tensor]
+#: ``stylize(photo, style, masks) -> image``: ``masks`` are the binary part masks that take
+#: ``style`` (methods that stylize the whole image ignore them).
+Stylize = Callable[[torch.Tensor, str, list[torch.Tensor]], torch.Tensor]
 
 
 def restyle(
     photo: torch.Tensor,
     class_map: torch.Tensor,
     styles: Mapping[str, str],
-    stylise: Stylise,
+    stylize: Stylize,
     *,
     feather: int = 3,
     color: str = "none",
@@ -143,8 +143,8 @@ def restyle(
     Args:
         photo: ``1 x 3 x H x W`` in [0, 1].
         class_map: ``H x W`` ModaNet labels at the photo's resolution.
-        styles: the style of each chosen part (parts sharing a style are stylised together).
-        stylise: the method, see :data:`Stylise`.
+        styles: the style of each chosen part (parts sharing a style are stylized together).
+        stylize: the method, see :data:`Stylize`.
         feather: border softening in pixels (0: hard edges).
         color: colour handling, one of :data:`COLOR_MODES`.
 
@@ -172,12 +172,12 @@ def restyle(
     seconds = {"stylize": 0.0, "composite": 0.0}
     for style, parts in by_style.items():
         start = time.perf_counter()
-        stylised = stylise(photo, style, [masks[part] for part in parts])
+        stylized = stylize(photo, style, [masks[part] for part in parts])
         seconds["stylize"] += time.perf_counter() - start
         start = time.perf_counter()
-        stylised = transfer_color(photo, stylised, color)
+        stylized = transfer_color(photo, stylized, color)
         region = feather_mask(torch.stack([masks[part] for part in parts]).amax(dim=0), feather)
-        output = composite(output, stylised, region)
+        output = composite(output, stylized, region)
         union = torch.maximum(union, region)
         seconds["composite"] += time.perf_counter() - start
     return FashionResult(

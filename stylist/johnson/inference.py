@@ -20,9 +20,10 @@ import torch.nn.functional as F
 
 from stylist.image import resize_longest
 from stylist.johnson.model import TransformerNet
+from stylist.models import register_kind
 from stylist.utils import StylistError, load_torch_file
 
-__all__ = ["load_transformer", "load_shipped", "transformer_from_state_dict", "stylize_image"]
+__all__ = ["load_transformer", "build_shipped", "transformer_from_state_dict", "stylize_image"]
 
 
 def transformer_from_state_dict(state: Mapping[str, torch.Tensor]) -> TransformerNet:
@@ -41,16 +42,19 @@ def transformer_from_state_dict(state: Mapping[str, torch.Tensor]) -> Transforme
     return net.eval()
 
 
-def load_shipped(path: Path, meta: Mapping[str, Any]) -> TransformerNet:
-    """``LOADERS["johnson"]``: a shipped ``<name>.pt`` state dict (fp16 or fp32)."""
-    return transformer_from_state_dict(load_torch_file(path))
+@register_kind("johnson")
+def build_shipped(architecture: Mapping[str, Any], state: Mapping[str, torch.Tensor]) -> TransformerNet:
+    """Builder of shipped ``kind: johnson`` models (:mod:`stylist.models`): ``TransformerNet(**architecture)``."""
+    net = TransformerNet(**architecture)
+    net.load_state_dict(state)
+    return net.eval()
 
 
 def load_transformer(name_or_path: str | os.PathLike, compile: bool = False) -> torch.nn.Module:
     """A trained :class:`TransformerNet` in eval mode, float32 on CPU.
 
     Args:
-        name_or_path: a shipped model name (``"starry_night"``, see :func:`stylist.weights.available`),
+        name_or_path: a shipped model name (``"starry_night"``, see :func:`stylist.models.shipped`),
             a Lightning checkpoint (``.ckpt`` from ``python -m stylist.train``) or a state-dict ``.pt``.
         compile: wrap it in ``torch.compile`` (static shapes). The first call per image size
             compiles (tens of seconds on a CPU), later calls run faster (with ``bf16``, about 5x
@@ -64,18 +68,16 @@ def load_transformer(name_or_path: str | os.PathLike, compile: bool = False) -> 
 
 
 def _load_eager(text: str) -> TransformerNet:
-    from stylist import weights
+    from stylist import models
 
-    if text in weights.available():
-        model = weights.load_model(text)
+    if text in models.shipped():
+        model = models.load_model(text)
         if not isinstance(model, TransformerNet):
             raise StylistError(f"shipped model '{text}' is not a Johnson TransformerNet")
         return model
     path = Path(text).expanduser()
     if not path.is_file():
-        raise StylistError(
-            f"no shipped model or file '{text}'; shipped: {sorted(weights.available()) or 'none'}"
-        )
+        raise StylistError(f"no shipped model or file '{text}'; shipped: {sorted(models.shipped()) or 'none'}")
     checkpoint = load_torch_file(path, weights_only=False)
     state = checkpoint.get("state_dict", checkpoint) if isinstance(checkpoint, dict) else None
     if not isinstance(state, Mapping):

@@ -11,8 +11,10 @@ Output stride 16 removes the last block's downsampling (``pool5`` becomes the id
 output stride 8 also removes ``pool4`` and dilates block 5's convolutions by 2. DeepLabV3+ reads
 ``f2`` (stride 4) and ``f5``.
 
-The encoder takes RGB in [0, 1] and normalises itself like its weights expect (Caffe style:
-0-255 scale minus the per-channel mean, a buffer saved with the weights).
+The layers, their names, the weights and the normalisation are :mod:`stylist.backbones`' VGG16
+(:func:`~stylist.backbones.vgg16_layers`, :func:`~stylist.backbones.vgg16_weights`,
+:func:`~stylist.backbones.caffe_normalize`): RGB in [0, 1], 0-255 scale minus the per-channel mean
+(a buffer saved with the weights); this module only adapts them to smp's encoder contract.
 
 A frozen prefix (``freeze(until="pool4")``) lets training cache its features once:
 :meth:`VGG16Encoder.frozen_features` gives ``(f2, x)`` at the frozen boundary and
@@ -27,8 +29,8 @@ from segmentation_models_pytorch.encoders import encoders as smp_encoders
 from segmentation_models_pytorch.encoders._base import EncoderMixin
 from torch import nn
 
-from stylist.backbones import get_backbone, layer_names
-from stylist.backbones.vgg import IMAGENET_RGB_MEAN, vgg16_layers
+from stylist.backbones import caffe_normalize, layer_names, vgg16_layers, vgg16_weights
+from stylist.backbones.vgg import IMAGENET_RGB_MEAN
 from stylist.utils import StylistError
 
 __all__ = ["ENCODER_NAME", "VGG16Encoder", "register_encoder"]
@@ -82,14 +84,16 @@ class VGG16Encoder(nn.Module, EncoderMixin):
         return stages
 
     def load_vgg(self, weights: str = "hed") -> "VGG16Encoder":
-        """Copy pretrained conv weights and normalisation from :func:`stylist.backbones.get_backbone`."""
-        vgg = get_backbone("vgg16", weights=weights)
-        convs = {name: m for name, m in vgg.layers.items() if isinstance(m, nn.Conv2d)}
+        """Load pretrained conv weights and their normalisation (:func:`stylist.backbones.vgg16_weights`;
+        ``random``: the backbone's seeded random initialisation)."""
+        state, mean, _ = vgg16_weights(weights)
+        if state is None:
+            from stylist.backbones import get_backbone
+
+            state = get_backbone("vgg16", weights="random").layers.state_dict()
+        self.layers.load_state_dict(state)
         with torch.no_grad():
-            for name, conv in convs.items():
-                self.layers[name].weight.copy_(conv.weight)
-                self.layers[name].bias.copy_(conv.bias)
-            self.rgb_mean.copy_(vgg.rgb_mean)
+            self.rgb_mean.copy_(torch.tensor(mean).view(1, 3, 1, 1))
         return self
 
     def freeze(self, until: str | None) -> None:
@@ -114,7 +118,7 @@ class VGG16Encoder(nn.Module, EncoderMixin):
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         """``[x, f1, ..., f5]`` (see the module docstring for strides and channels)."""
         features = [x]
-        self._run(x * 255.0 - self.rgb_mean, layer_names(), features)
+        self._run(caffe_normalize(x, self.rgb_mean), layer_names(), features)
         return features
 
     def frozen_features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -124,7 +128,7 @@ class VGG16Encoder(nn.Module, EncoderMixin):
         names = layer_names()
         features: list[torch.Tensor] = []
         with torch.no_grad():
-            out = self._run(x * 255.0 - self.rgb_mean, names[: names.index(self.frozen_until) + 1], features)
+            out = self._run(caffe_normalize(x, self.rgb_mean), names[: names.index(self.frozen_until) + 1], features)
         return features[1], out
 
     def features_from(self, f2: torch.Tensor, frozen: torch.Tensor) -> list[torch.Tensor]:

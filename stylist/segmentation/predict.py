@@ -6,9 +6,8 @@ multiple of 16, runs DeepLabV3+ and resizes the class probabilities back to the 
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -18,9 +17,10 @@ from torch import nn
 from stylist.segmentation.model import build_deeplab
 from stylist.segmentation.modanet import CLASS_NAMES
 from stylist.segmentation.transforms import pad_to_multiple
-from stylist.utils import StylistError, atomic_write, load_torch_file
+from stylist.models import register_kind
+from stylist.utils import StylistError, load_torch_file
 
-__all__ = ["Segmenter", "segment", "load_segmenter", "load_shipped", "load_checkpoint", "ship"]
+__all__ = ["Segmenter", "segment", "load_segmenter", "build_shipped", "load_checkpoint", "shipping"]
 
 
 class Segmenter(nn.Module):
@@ -116,14 +116,14 @@ def _net_from_state(net_kwargs: dict[str, Any], state: Any, path: Path) -> nn.Mo
     return net.eval()
 
 
-def _from_metadata(state: Any, meta: dict[str, Any], path: Path) -> Segmenter:
-    net = _net_from_state(meta["net"], state, path)
-    return Segmenter(net, meta["long_side"], tuple(meta["class_names"]), **meta.get("inference", {})).eval()
-
-
-def load_shipped(path: Path, meta: dict[str, Any]) -> Segmenter:
-    """Loader of shipped ``kind: deeplab`` weights (registered in :data:`stylist.weights.LOADERS`)."""
-    return _from_metadata(load_torch_file(path), meta, path)
+@register_kind("deeplab")
+def build_shipped(architecture: Mapping[str, Any], state: Mapping[str, torch.Tensor]) -> Segmenter:
+    """Builder of shipped ``kind: deeplab`` models (:mod:`stylist.models`): ``architecture`` holds
+    ``net`` (:func:`build_deeplab`'s arguments) and :class:`Segmenter`'s other arguments; ``state``
+    is the network's state dict."""
+    arguments = dict(architecture)
+    net = _net_from_state(arguments.pop("net"), state)
+    return Segmenter(net, **arguments).eval()
 
 
 def load_checkpoint(path: str | Path) -> Segmenter:
@@ -146,7 +146,7 @@ def load_segmenter(name_or_checkpoint: str = "deeplab_modanet_ccp") -> Segmenter
     Example:
         >>> seg = load_segmenter("deeplab_modanet_ccp")  # doctest: +SKIP
     """
-    from stylist import weights
+    from stylist import models
 
     path = Path(str(name_or_checkpoint)).expanduser()
     if path.suffix == ".ckpt":
@@ -155,7 +155,7 @@ def load_segmenter(name_or_checkpoint: str = "deeplab_modanet_ccp") -> Segmenter
         return load_checkpoint(path)
     if path.suffix in (".pt", ".pth") or path.is_file():
         return _load_weights_file(path)
-    segmenter = weights.load_model(str(name_or_checkpoint))
+    segmenter = models.load_model(str(name_or_checkpoint))
     if not isinstance(segmenter, Segmenter):
         raise StylistError(f"shipped model '{name_or_checkpoint}' is not a segmenter")
     return segmenter
@@ -165,7 +165,9 @@ def _load_weights_file(path: Path) -> Segmenter:
     """A segmenter from a ``.pt`` state dict and the ``.yaml`` metadata beside it (a shipped model's pair)."""
     if not path.is_file():
         raise StylistError(f"segmenter weights file {path} does not exist")
-    state = load_torch_file(path)
+    from stylist import models
+
+    state = models.load_state(path)
     meta_path = path.with_suffix(".yaml")
     if not meta_path.is_file():
         raise StylistError(
@@ -175,27 +177,14 @@ def _load_weights_file(path: Path) -> Segmenter:
     meta = yaml.safe_load(meta_path.read_text()) or {}
     if meta.get("kind") != "deeplab":
         raise StylistError(f"{meta_path} does not describe a segmenter (kind '{meta.get('kind')}', not 'deeplab')")
-    return _from_metadata(state, meta, path)
+    return build_shipped(meta.get("architecture") or {}, state)
 
 
-def ship(checkpoint: str | Path, out_dir: str | Path, name: str, extra: dict[str, Any]) -> tuple[Path, Path]:
-    """Write ``<name>.pt`` (float16 state dict) and ``<name>.yaml`` (``kind: deeplab`` metadata).
-
-    Args:
-        checkpoint: a ``SegmentationModule`` Lightning checkpoint.
-        out_dir: usually ``stylist/weights``.
-        name: the model's name.
-        extra: more metadata (config, epochs, steps, data, metrics, command).
-    """
+def shipping(checkpoint: str | Path, flip: bool = False, scales: Sequence[float] = (1.0,)) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """``(state_dict, architecture)`` of a ``SegmentationModule`` checkpoint for :func:`stylist.models.ship`
+    (kind ``deeplab``), with ``flip`` and ``scales`` as the shipped model's default test-time augmentation."""
     segmenter = load_checkpoint(checkpoint)
-    out_dir = Path(out_dir)
-    weights_file, meta_file = out_dir / f"{name}.pt", out_dir / f"{name}.yaml"
-    state = {k: v.half() if v.is_floating_point() else v for k, v in segmenter.net.state_dict().items()}
-    with atomic_write(weights_file) as tmp:
-        torch.save(state, tmp)
     net_kwargs = torch.load(checkpoint, map_location="cpu", weights_only=False)["hyper_parameters"]["net_kwargs"]
-    meta = {"kind": "deeplab", "net": net_kwargs, "long_side": segmenter.long_side,
-            "class_names": list(segmenter.class_names), "date": datetime.date.today().isoformat(), **extra}  # fmt: skip
-    with atomic_write(meta_file) as tmp:
-        tmp.write_text(yaml.safe_dump(meta, sort_keys=False))
-    return weights_file, meta_file
+    architecture = {"net": dict(net_kwargs), "long_side": segmenter.long_side, "class_names": list(segmenter.class_names),
+                    "flip": bool(flip), "scales": [float(s) for s in scales]}  # fmt: skip
+    return segmenter.net.state_dict(), architecture

@@ -35,7 +35,7 @@ __all__ = [
     "masked_wct",
 ]
 
-#: Name of the shipped decoders in :mod:`stylist.weights`.
+#: Name of the shipped decoders in :mod:`stylist.models`.
 SHIPPED_DECODERS = "wct_vgg16_decoders"
 
 
@@ -45,7 +45,7 @@ def load_shipped(name: str = SHIPPED_DECODERS) -> tuple[WCTDecoders, nn.Module]:
     in the metadata as ``backbone_weights``, so ``auto`` never picks a mismatched encoder). Cached:
     both are frozen, so callers share them."""
     from stylist.backbones import get_backbone
-    from stylist.weights import load_model, metadata
+    from stylist.models import load_model, metadata
 
     decoders = load_model(name)
     return decoders, get_backbone("vgg16", weights=metadata(name).get("backbone_weights", "hed"))

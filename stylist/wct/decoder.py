@@ -19,20 +19,17 @@ from typing import Any, Mapping, Sequence
 import torch
 from torch import nn
 
-from stylist.utils import StylistError, atomic_write, load_torch_file
+from stylist.backbones import vgg16_plan
+from stylist.models import register_kind
+from stylist.utils import StylistError, atomic_write
 
-__all__ = ["LEVELS", "level_layer", "WCTDecoder", "WCTDecoders", "save_decoders", "load_decoders"]
+__all__ = ["LEVELS", "level_layer", "WCTDecoder", "WCTDecoders", "save_decoders", "load_decoders", "build_shipped"]
 
 #: The encoder layers the decoders invert, coarse (4) to fine (1).
 LEVELS = (1, 2, 3, 4)
-#: VGG16 up to conv4_1: conv channel pairs, "pool" between blocks.
-_ENCODER_PLAN: tuple[tuple[int, int] | str, ...] = (
-    (3, 64), (64, 64), "pool",
-    (64, 128), (128, 128), "pool",
-    (128, 256), (256, 256), (256, 256), "pool",
-    (256, 512),
-)  # fmt: skip
-_FIRST_CONV_OF_LEVEL = {1: 0, 2: 3, 3: 6, 4: 10}
+#: VGG16 up to conv4_1 (:func:`stylist.backbones.vgg16_plan`): conv channel pairs, "pool{b}" between blocks.
+_ENCODER_PLAN = tuple(vgg16_plan("conv4_1"))
+_FIRST_CONV_OF_LEVEL = {level: len(vgg16_plan(f"conv{level}_1")) - 1 for level in LEVELS}
 
 
 def level_layer(level: int) -> str:
@@ -64,7 +61,7 @@ class WCTDecoder(nn.Module):
         plan = list(reversed(_ENCODER_PLAN[: _FIRST_CONV_OF_LEVEL[level] + 1]))
         layers: list[nn.Module] = []
         for index, step in enumerate(plan):
-            if step == "pool":
+            if isinstance(step, str):  # pool{b}
                 layers.append(nn.Upsample(scale_factor=2, mode="nearest"))
                 continue
             c_in, c_out = step
@@ -112,18 +109,23 @@ def save_decoders(decoders: WCTDecoders, path: str | os.PathLike, half: bool = F
     return Path(path)
 
 
-def load_decoders(path: str | os.PathLike, meta: Mapping[str, Any] | None = None) -> WCTDecoders:
-    """Build decoders from a saved state dict (float16 files are cast back to float32); eval mode.
+def load_decoders(path: str | os.PathLike) -> WCTDecoders:
+    """Build decoders from a saved state dict (float16 files are cast back to float32); eval mode."""
+    from stylist.models import load_state
 
-    ``meta`` is the shipped model's metadata (the :data:`stylist.weights.LOADERS` signature); unused.
-    """
     if not Path(path).is_file():
         raise StylistError(f"WCT decoder weights not found: {path}")
-    state = load_torch_file(path)
+    state = load_state(path)
     try:
         levels = sorted({int(key.split("_")[0][len("relu"):]) for key in state})
-        decoders = WCTDecoders(levels)
-        decoders.load_state_dict({k: v.float() for k, v in state.items()})
+        return build_shipped({"levels": levels}, state)
     except (TypeError, ValueError, KeyError, AttributeError, RuntimeError):
         raise StylistError(f"{path} holds no WCT decoder weights (keys like 'relu4_1...')") from None
+
+
+@register_kind("wct")
+def build_shipped(architecture: Mapping[str, Any], state: Mapping[str, torch.Tensor]) -> WCTDecoders:
+    """Builder of shipped ``kind: wct`` models (:mod:`stylist.models`): ``WCTDecoders(**architecture)``."""
+    decoders = WCTDecoders(**architecture)
+    decoders.load_state_dict(state)
     return decoders.eval().requires_grad_(False)

@@ -70,3 +70,18 @@ def test_avg_pooling_option():
     assert isinstance(VGGEncoder(None, pooling="avg").layers["pool1"], torch.nn.AvgPool2d)
     with pytest.raises(StylistError):
         VGGEncoder(None, pooling="min")
+
+
+def test_one_plan_serves_the_encoder_and_the_wct_decoders(random_encoder):
+    from torch import nn
+
+    from stylist.backbones import vgg16_plan
+    from stylist.wct import WCTDecoder
+
+    convs = [(m.in_channels, m.out_channels) for m in random_encoder.layers.values() if isinstance(m, nn.Conv2d)]
+    plan = vgg16_plan()
+    assert [step for step in plan if not isinstance(step, str)] == convs
+    assert [step for step in plan if isinstance(step, str)] == [f"pool{b}" for b in range(1, 6)]
+    assert vgg16_plan("relu2_1") == [(3, 64), (64, 64), "pool1", (64, 128)]
+    decoder = [(m.out_channels, m.in_channels) for m in WCTDecoder(3).net if isinstance(m, nn.Conv2d)]
+    assert decoder == [step for step in vgg16_plan("conv3_1") if not isinstance(step, str)][::-1]

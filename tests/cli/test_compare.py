@@ -25,10 +25,9 @@ def test_compare_runs_end_to_end(compose_cfg, tmp_path, monkeypatch):
     cfg = compose_cfg(
         "compare",
         [
-            "contents=[astronaut]", "styles=[swirls,chelsea]", "sizes=[32]", "metrics_weights=random",
-            f"output_dir={tmp_path / 'out'}", "~methods.johnson", "save_images=true",
-            "methods.gatys.options.iterations=2", "methods.photo.options.iterations=2",
-            f"+methods.wct.options.decoders={decoders}",
+            "contents=[astronaut]", "styles=[swirls,chelsea]", "sizes=[32]", "backbone.weights=random",
+            f"output_dir={tmp_path / 'out'}", "run=[gatys,wct,photo]", "save_images=true",
+            "methods.gatys.iterations=2", "methods.photo.iterations=2", f"methods.wct.model={decoders}",
         ],
     )  # fmt: skip
     rows = compare_from_config(cfg)

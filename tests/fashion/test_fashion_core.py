@@ -30,10 +30,10 @@ def _scene(height=40, width=30):
 def _paint(colors):
     """A fake method: paints the whole image in the style's colour."""
 
-    def stylise(photo, style, masks):
+    def stylize(photo, style, masks):
         return torch.tensor(colors[style]).view(1, 3, 1, 1).expand_as(photo).clone()
 
-    return stylise
+    return stylize
 
 
 def test_part_names_and_aliases():
@@ -55,14 +55,14 @@ def test_feather_stays_exactly_zero_beyond_its_radius():
 
 
 def test_composite_is_exact_outside_the_mask():
-    photo, stylised = torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8)
+    photo, stylized = torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8)
     mask = torch.zeros(1, 1, 8, 8)
     mask[..., :4, :] = 1.0
     mask[..., 4, :] = 0.25
-    out = composite(photo, stylised, mask)
+    out = composite(photo, stylized, mask)
     assert torch.equal(out[..., 5:, :], photo[..., 5:, :])
-    assert torch.allclose(out[..., :4, :], stylised[..., :4, :])
-    assert torch.allclose(out[..., 4, :], 0.75 * photo[..., 4, :] + 0.25 * stylised[..., 4, :])
+    assert torch.allclose(out[..., :4, :], stylized[..., :4, :])
+    assert torch.allclose(out[..., 4, :], 0.75 * photo[..., 4, :] + 0.25 * stylized[..., 4, :])
 
 
 def test_each_part_gets_its_own_style_and_the_rest_is_untouched():
@@ -79,15 +79,15 @@ def test_each_part_gets_its_own_style_and_the_rest_is_untouched():
     assert result.parts_found["top"] == pytest.approx(200 / 1200)
 
 
-def test_parts_sharing_a_style_are_stylised_once():
+def test_parts_sharing_a_style_are_stylized_once():
     photo, class_map = _scene()
     calls = []
 
-    def stylise(photo, style, masks):
+    def stylize(photo, style, masks):
         calls.append((style, len(masks)))
         return torch.zeros_like(photo)
 
-    restyle(photo, class_map, {"top": "a", "pants": "a"}, stylise)
+    restyle(photo, class_map, {"top": "a", "pants": "a"}, stylize)
     assert calls == [("a", 2)]
 
 
@@ -107,15 +107,15 @@ def test_unknown_part_is_an_error_listing_valid_names():
 def test_color_modes_swap_luminance_and_colour():
     photo = torch.full((1, 3, 4, 4), 0.5)
     photo[:, 0] = 0.8  # a reddish grey garment
-    stylised = 0.35 + 0.3 * torch.rand(1, 3, 4, 4, generator=torch.Generator().manual_seed(1))  # unclipped
-    garment = transfer_color(photo, stylised, "garment")
-    style = transfer_color(photo, stylised, "style")
+    stylized = 0.35 + 0.3 * torch.rand(1, 3, 4, 4, generator=torch.Generator().manual_seed(1))  # unclipped
+    garment = transfer_color(photo, stylized, "garment")
+    style = transfer_color(photo, stylized, "style")
     luma = lambda x: (0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2])  # noqa: E731
     assert torch.allclose(luma(style), luma(photo), atol=1e-3)
     assert not torch.allclose(luma(garment), luma(photo), atol=1e-2)
-    assert torch.equal(transfer_color(photo, stylised, "none"), stylised)
+    assert torch.equal(transfer_color(photo, stylized, "none"), stylized)
     with pytest.raises(StylistError, match="color must be one of"):
-        transfer_color(photo, stylised, "sepia")
+        transfer_color(photo, stylized, "sepia")
 
 
 def test_user_mask_as_label_map_or_binary():

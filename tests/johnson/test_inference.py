@@ -82,7 +82,7 @@ def test_shipped_starry_night_loads_by_name_and_carries_the_style(hed_encoder, n
 def test_stylize_command_runs_the_shipped_model(compose_cfg, tmp_path):
     from stylist.cli.stylize import stylize_from_config
 
-    cfg = compose_cfg("stylize", ["method=johnson", "model=starry_night", "size=64", f"output={tmp_path}/out.png"])
+    cfg = compose_cfg("stylize", ["method=johnson", "method.model=starry_night", "size=64", f"output={tmp_path}/out.png"])
     record = stylize_from_config(cfg)
     assert load_image(record["output"]).shape == (1, 3, 64, 64)
     assert record["seconds_inference"] > 0

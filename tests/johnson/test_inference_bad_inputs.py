@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from stylist.johnson import load_transformer
-from stylist.methods import run_johnson
+from stylist.methods import Johnson
 from stylist.utils import StylistError
 
 
@@ -31,4 +31,4 @@ def test_untrained_training_module_is_refused():
             raise AssertionError("not for inference")
 
     with pytest.raises(StylistError, match="untrained FreshModule"):
-        run_johnson(torch.rand(1, 3, 16, 16), model=FreshModule())
+        Johnson(model=FreshModule())(torch.rand(1, 3, 16, 16))

@@ -4,7 +4,7 @@ import torch
 
 from conftest import MODANET_CCP, needs_shared
 from stylist.image import load_image
-from stylist.methods import run_photo
+from stylist.methods import Photo
 from stylist.photo import segment_pairs
 
 pytestmark = needs_shared("data", "modanet_ccp", "images")
@@ -26,7 +26,6 @@ def test_segment_pairs_are_disjoint_regions_found_in_both_photos():
 
 def test_photo_method_with_segmenter_regions_runs_end_to_end(random_encoder):
     content, style = _photo(801, 96), _photo(802, 96)
-    result = run_photo(content, [style], segment=True, backbone=lambda: random_encoder, progress=False,
-                       iterations=3, photo_weight=1e4)  # fmt: skip
+    result = Photo(random_encoder, segment=True, iterations=3, photo_weight=1e4)(content, [style], progress=False)
     assert result.image.shape == content.shape and torch.isfinite(result.image).all()
     assert len(result.history["photo"]) == 3 and not torch.equal(result.image, content)

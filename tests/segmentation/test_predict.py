@@ -12,7 +12,8 @@ from stylist.cli.train import train_from_config
 from stylist.segmentation import CLASS_NAMES, Segmenter, load_segmenter, segment
 from stylist.segmentation.model import build_deeplab
 from stylist.segmentation.modanet import ModaNetAnnotations
-from stylist.segmentation.predict import load_shipped, ship
+from stylist.models import load_model, ship
+from stylist.segmentation.predict import shipping
 from stylist.utils import StylistError
 
 
@@ -51,10 +52,10 @@ def test_checkpoint_loads_and_ships(compose_cfg, tiny_modanet, tmp_path):
     image = torch.rand(1, 3, 96, 64)
     expected = segment(image, segmenter)[1]
     test_time = {"flip": True, "scales": [1.0, 1.25]}
-    weights, meta = ship(checkpoint, tmp_path / "weights", "tiny", {"steps": 1, "inference": test_time})
-    import yaml
-
-    shipped = load_shipped(weights, yaml.safe_load(meta.read_text()))
+    state, architecture = shipping(checkpoint, **test_time)
+    ship("tiny", "deeplab", state, architecture, description="tiny", config={}, steps=1, train_seconds=None, metrics={},
+         command="test", machine="test", weights_dir=tmp_path / "weights")  # fmt: skip
+    shipped = load_model("tiny", weights_dir=tmp_path / "weights")
     assert (shipped.flip, shipped.scales) == (True, (1.0, 1.25))
     torch.testing.assert_close(segment(image, shipped, flip=False, scales=[1.0])[1], expected, atol=2e-2, rtol=0)
     augmented = segment(image, segmenter, **test_time)[1]

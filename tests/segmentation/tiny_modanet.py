@@ -61,7 +61,7 @@ def tiny_overrides(data: dict[str, Path], tmp: Path) -> list[str]:
         "data.batch_size=2",
         "data.num_workers=0",
         f"data.mask_cache_dir={tmp / 'masks'}",
-        "model.net.encoder_weights=random",
+        "backbone.weights=random",
         "model.net.decoder_channels=32",
         f"paths.output_dir={tmp / 'outputs'}",
         "logger=none",

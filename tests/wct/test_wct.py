@@ -54,5 +54,5 @@ def test_method_adapter_runs_with_a_decoder_file(tmp_path, decoders, monkeypatch
     path = save_decoders(decoders, tmp_path / "dec.pt")
     real = stylist.backbones.get_backbone
     monkeypatch.setattr(stylist.backbones, "get_backbone", lambda name, **kw: real(name, weights="random"))
-    result = get_method("wct")(torch.rand(1, 3, 32, 32), [torch.rand(1, 3, 32, 32)], decoders=str(path), alpha=0.5)
+    result = get_method("wct")(model=str(path), alpha=0.5)(torch.rand(1, 3, 32, 32), [torch.rand(1, 3, 32, 32)])
     assert result.image.shape == (1, 3, 32, 32)

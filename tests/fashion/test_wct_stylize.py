@@ -4,10 +4,8 @@ import pytest
 import torch
 
 import stylist.wct
-from functools import partial
-
-from stylist.fashion import method_stylise, part_index, restyle
-from stylist.methods import run_wct
+from stylist.fashion import method_stylize, part_index, restyle
+from stylist.methods import WCT
 from stylist.wct import WCTDecoders
 
 
@@ -22,7 +20,7 @@ def test_wct_restyles_only_the_part(random_wct):
     class_map = torch.zeros(48, 40, dtype=torch.long)
     class_map[8:32, 8:32] = part_index("top")
     photo = torch.rand(1, 3, 48, 40, generator=torch.Generator().manual_seed(1))
-    result = restyle(photo, class_map, {"top": "swirls"}, method_stylise(partial(run_wct, alpha=1.0), style_size=48), feather=2)
+    result = restyle(photo, class_map, {"top": "swirls"}, method_stylize(WCT(alpha=1.0), style_size=48), feather=2)
     outside = result.mask[0, 0] == 0
     assert torch.equal(result.image[..., outside], photo[..., outside])
     inside = class_map == part_index("top")

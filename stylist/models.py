@@ -1,0 +1,169 @@
+"""Trained models: the one way to ship, list and load them.
+
+A shipped model is ``stylist/weights/<name>.pt`` (a state dict, usually float16) next to
+``<name>.yaml``, its metadata in one format:
+
+* ``kind``: the builder that turns ``architecture`` and the weights into a module;
+* ``architecture``: the builder's arguments (e.g. ``{width: 16, blocks: 5}``);
+* ``description``, ``steps``, ``train_seconds`` (training wall time), ``metrics``, ``command``
+  (what trained it), ``machine``, ``date``, ``dtype``;
+* ``config``: the run's resolved config with paths relative to the repository;
+* kind-specific facts (a Johnson model's ``style``, the WCT decoders' ``backbone_weights``, ...).
+
+Each kind registers its builder where the kind lives, with :func:`register_kind`; :func:`ship`
+writes a model, :func:`shipped` lists them and :func:`load_model` loads one by name.
+
+Example:
+    >>> sorted(shipped())  # doctest: +SKIP
+    ['deeplab_modanet_ccp', 'starry_night', 'starry_night_fast', 'wct_vgg16_decoders']
+    >>> net = load_model("starry_night")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import torch
+import yaml
+from torch import nn
+
+from stylist.utils import StylistError, atomic_write, is_temporary, load_torch_file
+
+__all__ = ["WEIGHTS_DIR", "BUILDERS", "register_kind", "shipped", "metadata", "weights_path", "load_model", "ship",
+           "relative_paths"]  # fmt: skip
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+#: ``builder(architecture, state_dict) -> module``: builds the architecture and loads the weights.
+Builder = Callable[[Mapping[str, Any], Mapping[str, torch.Tensor]], nn.Module]
+
+#: kind -> builder; filled by :func:`register_kind` in the modules that define the kinds.
+BUILDERS: dict[str, Builder] = {}
+
+
+def register_kind(kind: str) -> Callable[[Builder], Builder]:
+    """Decorator registering ``builder(architecture, state_dict) -> module`` for shipped models of ``kind``."""
+
+    def decorate(builder: Builder) -> Builder:
+        BUILDERS[kind] = builder
+        return builder
+
+    return decorate
+
+
+def _builder(kind: str) -> Builder:
+    if kind not in BUILDERS:  # the built-in kinds register themselves when their modules are imported
+        import stylist.johnson.inference  # noqa: F401  johnson
+        import stylist.segmentation.predict  # noqa: F401  deeplab
+        import stylist.wct.decoder  # noqa: F401  wct
+    if kind not in BUILDERS:
+        raise StylistError(f"no builder for models of kind '{kind}'; known: {sorted(BUILDERS)}")
+    return BUILDERS[kind]
+
+
+def shipped(weights_dir: str | os.PathLike = WEIGHTS_DIR) -> dict[str, dict[str, Any]]:
+    """The shipped models: ``{name: metadata}``."""
+    paths = [path for path in sorted(Path(weights_dir).glob("*.yaml")) if not is_temporary(path)]  # skip unfinished writes
+    return {path.stem: yaml.safe_load(path.read_text()) for path in paths}
+
+
+def metadata(name: str, weights_dir: str | os.PathLike = WEIGHTS_DIR) -> dict[str, Any]:
+    """A shipped model's metadata; an unknown name's error lists the shipped ones."""
+    models = shipped(weights_dir)
+    if name not in models:
+        raise StylistError(f"no shipped model '{name}'; shipped: {sorted(models) or 'none'}")
+    return models[name]
+
+
+def weights_path(name: str, weights_dir: str | os.PathLike = WEIGHTS_DIR) -> Path:
+    """Path of a shipped model's ``.pt`` file."""
+    metadata(name, weights_dir)
+    path = Path(weights_dir) / f"{name}.pt"
+    if not path.is_file():
+        raise StylistError(f"shipped model '{name}' has metadata but no weights file {path}")
+    return path
+
+
+def load_state(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    """A state dict file (tensors only), as float32; a missing or corrupt file is a :class:`StylistError`."""
+    state = load_torch_file(path)
+    if not isinstance(state, Mapping):
+        raise StylistError(f"{path} holds no state dict")
+    return {key: value.float() if value.is_floating_point() else value for key, value in state.items()}
+
+
+def load_model(name: str, weights_dir: str | os.PathLike = WEIGHTS_DIR) -> nn.Module:
+    """A shipped model by name, in eval mode with frozen float32 weights."""
+    meta = metadata(name, weights_dir)
+    module = _builder(str(meta.get("kind")))(meta.get("architecture") or {}, load_state(weights_path(name, weights_dir)))
+    return module.eval().requires_grad_(False)
+
+
+def relative_paths(config: Any, root: str | os.PathLike = REPO_ROOT) -> Any:
+    """``config`` (nested dicts and lists) with absolute paths below ``root``'s parent rewritten
+    relative to ``root`` (``/work/main/../shared/x`` -> ``../shared/x``), so that metadata names no
+    machine's folders."""
+    if isinstance(config, Mapping):
+        return {key: relative_paths(value, root) for key, value in config.items()}
+    if isinstance(config, (list, tuple)):
+        return [relative_paths(value, root) for value in config]
+    if isinstance(config, str) and os.path.isabs(config):
+        path, base = os.path.normpath(config), os.path.normpath(Path(root).resolve())
+        if os.path.commonpath([path, os.path.dirname(base)]) == os.path.dirname(base):
+            return os.path.relpath(path, base)
+    return config
+
+
+def ship(
+    name: str,
+    kind: str,
+    state_dict: Mapping[str, torch.Tensor],
+    architecture: Mapping[str, Any],
+    *,
+    description: str,
+    config: Mapping[str, Any],
+    steps: int,
+    train_seconds: float | None,
+    metrics: Mapping[str, Any],
+    command: str,
+    machine: str,
+    date: str | None = None,
+    half: bool = True,
+    extra: Mapping[str, Any] | None = None,
+    weights_dir: str | os.PathLike = WEIGHTS_DIR,
+) -> tuple[Path, Path]:
+    """Write ``<name>.pt`` and ``<name>.yaml`` (the metadata format of the module docstring).
+
+    The weights are first built with the kind's builder (a mismatch fails here, not at the user's
+    first load); ``half`` stores floating-point tensors as float16. ``config`` is the run's resolved
+    config (its paths are made relative with :func:`relative_paths`); ``extra`` adds kind-specific
+    keys. Returns the two paths.
+    """
+    _builder(kind)(architecture, {k: v.float() if v.is_floating_point() else v for k, v in state_dict.items()})
+    weights_dir = Path(weights_dir)
+    weights_file, meta_file = weights_dir / f"{name}.pt", weights_dir / f"{name}.yaml"
+    state = {k: v.half() if half and v.is_floating_point() else v for k, v in state_dict.items()}
+    meta = {
+        "kind": kind,
+        "description": description,
+        "architecture": dict(architecture),
+        **dict(extra or {}),
+        "steps": int(steps),
+        "train_seconds": None if train_seconds is None else round(float(train_seconds), 1),
+        "metrics": dict(metrics),
+        "command": command,
+        "machine": machine,
+        "date": date or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "dtype": "float16" if half else "float32",
+        "config": relative_paths(config),
+    }
+    with atomic_write(weights_file) as tmp:
+        torch.save(state, tmp)
+    with atomic_write(meta_file) as tmp:
+        tmp.write_text(yaml.safe_dump(json.loads(json.dumps(meta)), sort_keys=False))  # plain types, no anchors
+    return weights_file, meta_file

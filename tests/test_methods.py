@@ -1,0 +1,76 @@
+"""Every registered method: built from its conf/method file, called with the one signature, and
+checked against its declared needs."""
+
+from pathlib import Path
+
+import pytest
+import torch
+from hydra.utils import get_class, instantiate
+
+from stylist.cli import CONFIG_DIR
+from stylist.johnson import TransformerNet
+from stylist.methods import METHODS, Method, MethodResult, get_method
+from stylist.utils import StylistError
+from stylist.wct import WCTDecoders, save_decoders
+
+METHOD_FILES = sorted(p.stem for p in (Path(CONFIG_DIR) / "method").glob("*.yaml"))
+
+
+def test_every_method_file_targets_its_registered_class(compose_cfg):
+    assert sorted(METHODS) == METHOD_FILES
+    for name in METHOD_FILES:
+        cls = get_class(compose_cfg("stylize", [f"method={name}"]).method._target_)
+        assert cls is get_method(name) and issubclass(cls, Method) and cls.name == name
+        assert cls.needs and set(cls.needs) <= {"style", "model"}
+
+
+def test_unknown_method_lists_the_registered_ones():
+    with pytest.raises(StylistError, match="available: .*gatys"):
+        get_method("nope")
+
+
+@pytest.fixture
+def tiny_models(tmp_path, monkeypatch, random_encoder):
+    """Files of a tiny Johnson network and tiny WCT decoders, and random VGG16 weights everywhere."""
+    import stylist.backbones
+
+    torch.manual_seed(0)
+    torch.save(TransformerNet(width=4, blocks=1).state_dict(), tmp_path / "johnson.pt")
+    save_decoders(WCTDecoders(), tmp_path / "decoders.pt")
+    monkeypatch.setattr(stylist.backbones, "get_backbone", lambda name="vgg16", **kw: random_encoder)
+    return {"johnson": tmp_path / "johnson.pt", "wct": tmp_path / "decoders.pt"}
+
+
+TINY = {"gatys": ["method.iterations=2"], "photo": ["method.iterations=2", "method.photo_weight=1e2"]}
+
+
+@pytest.mark.parametrize("name", METHOD_FILES)
+def test_every_method_runs_with_the_one_signature(compose_cfg, tiny_models, name):
+    overrides = [f"method={name}", "backbone.weights=random", *TINY.get(name, [])]
+    if name in tiny_models:
+        overrides.append(f"method.model={tiny_models[name]}")
+    method = instantiate(compose_cfg("stylize", overrides).method)
+    generator = torch.Generator().manual_seed(0)
+    content, style = torch.rand(1, 3, 32, 40, generator=generator), torch.rand(1, 3, 32, 32, generator=generator)
+    styles = [style] if "style" in method.needs else []
+    result = method(content, styles, None, None, seed=0, progress=False)
+    assert isinstance(result, MethodResult)
+    assert result.image.shape == content.shape and torch.isfinite(result.image).all()
+    assert 0 <= result.image.min() and result.image.max() <= 1
+    assert not torch.equal(result.image, content)
+    if "style" in method.needs:
+        with pytest.raises(StylistError, match="needs at least one style image"):
+            method(content, [], progress=False)
+        with pytest.raises(StylistError, match="one mask per style"):
+            method(content, styles, [torch.ones(1, 1, 32, 40)] * 2, progress=False)
+    if "model" in method.needs:
+        assert method.with_model(str(tiny_models[name])).model == str(tiny_models[name])
+    else:
+        with pytest.raises(StylistError, match="takes no trained model"):
+            method.with_model("starry_night")
+
+
+def test_a_model_method_without_a_model_says_how_to_choose_one(compose_cfg):
+    method = instantiate(compose_cfg("stylize", ["method=johnson"]).method)
+    with pytest.raises(StylistError, match="method.model=starry_night"):
+        method(torch.rand(1, 3, 16, 16))

@@ -1,0 +1,85 @@
+"""Every shipped model: one metadata format, loads by name; ship() round trips; bad files are errors."""
+
+import os
+
+import pytest
+import torch
+from torch import nn
+
+from stylist import models
+from stylist.johnson import TransformerNet
+from stylist.utils import StylistError
+from stylist.wct import WCTDecoders
+
+SHIPPED = sorted(models.shipped())
+KEYS = {"kind", "description", "architecture", "steps", "train_seconds", "metrics", "command", "machine", "date", "dtype",
+        "config"}  # fmt: skip
+
+
+def _strings(node):
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+    elif isinstance(node, str):
+        yield node
+
+
+def test_the_shipped_models_are_listed():
+    assert {"starry_night", "starry_night_fast", "wct_vgg16_decoders", "deeplab_modanet_ccp"} <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_model_has_one_metadata_format_and_loads(name):
+    meta = models.metadata(name)
+    assert KEYS <= set(meta), KEYS - set(meta)
+    assert isinstance(meta["train_seconds"], float) and meta["train_seconds"] > 0 and meta["steps"] > 0
+    for text in _strings(meta):
+        assert "${" not in text, text  # resolved config
+        assert not (os.path.isabs(text) and text.startswith(("/work", "/home", "/tmp"))), text  # no machine paths
+    model = models.load_model(name)
+    assert isinstance(model, nn.Module) and not model.training
+    parameters = list(model.parameters())
+    assert parameters and all(p.dtype == torch.float32 and not p.requires_grad for p in parameters)
+    assert all(torch.isfinite(p).all() for p in parameters)
+
+
+def test_ship_then_load_round_trips_each_kind(tmp_path):
+    torch.manual_seed(0)
+    for name, kind, module, architecture in (
+        ("net", "johnson", TransformerNet(width=4, blocks=2), {"width": 4, "blocks": 2}),
+        ("dec", "wct", WCTDecoders([1, 2]), {"levels": [1, 2]}),
+    ):
+        weights, meta = models.ship(
+            name, kind, module.state_dict(), architecture, description="test", config={"root": str(models.REPO_ROOT / ".." / "shared")},
+            steps=3, train_seconds=1.25, metrics={"loss": 0.5}, command="pytest", machine="test", weights_dir=tmp_path,
+        )  # fmt: skip
+        assert weights.is_file() and meta.is_file()
+        assert models.metadata(name, tmp_path)["config"] == {"root": "../shared"}  # no machine path
+        loaded = models.load_model(name, tmp_path)
+        assert type(loaded) is type(module)
+        for key, value in module.state_dict().items():
+            torch.testing.assert_close(loaded.state_dict()[key], value.half().float())
+
+
+def test_ship_refuses_weights_that_do_not_fit_the_architecture(tmp_path):
+    with pytest.raises(RuntimeError):
+        models.ship("bad", "johnson", TransformerNet(width=4, blocks=1).state_dict(), {"width": 8, "blocks": 1},
+                    description="", config={}, steps=1, train_seconds=None, metrics={}, command="", machine="",
+                    weights_dir=tmp_path)  # fmt: skip
+    assert not list(tmp_path.iterdir())
+
+
+def test_unknown_name_kind_and_corrupt_file_are_one_line_errors(tmp_path):
+    with pytest.raises(StylistError, match="shipped: .*starry_night"):
+        models.load_model("no_such_model")
+    (tmp_path / "odd.yaml").write_text("kind: nonsense\n")
+    (tmp_path / "odd.pt").write_bytes(b"")
+    with pytest.raises(StylistError, match="no builder for models of kind 'nonsense'"):
+        models.load_model("odd", tmp_path)
+    (tmp_path / "broken.yaml").write_text("kind: johnson\narchitecture: {width: 4, blocks: 1}\n")
+    (tmp_path / "broken.pt").write_bytes(b"not a torch file")
+    with pytest.raises(StylistError, match="not a readable model file"):
+        models.load_model("broken", tmp_path)
