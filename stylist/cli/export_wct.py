@@ -12,6 +12,7 @@ import glob
 import io
 import sys
 from pathlib import Path
+from typing import Any
 
 import torch
 import yaml
@@ -42,8 +43,11 @@ def _scalars(run_dir: Path, max_step: int) -> tuple[dict[str, list[tuple[int, fl
     return series, grid
 
 
-def export(run_dir: Path, name: str, half: bool, command: str) -> Path:
-    """Write the shipped decoders, metadata, curves and grid; returns the ``.pt`` path."""
+def export(
+    run_dir: Path, name: str, half: bool, command: str, extra: dict[str, Any] | None = None
+) -> Path:
+    """Write the shipped decoders, metadata (plus ``extra`` keys, e.g. measured CPU time or
+    benchmark numbers), curves and grid; returns the ``.pt`` path."""
     checkpoint_path = run_dir / "checkpoints" / "last.ckpt"
     if not checkpoint_path.is_file():
         raise StylistError(f"no checkpoint {checkpoint_path}")
@@ -79,6 +83,7 @@ def export(run_dir: Path, name: str, half: bool, command: str) -> Path:
         "config": {"model": config["model"], "trainer": config["trainer"], "seed": config["seed"]},
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": command,
+        **(extra or {}),
     }
     with atomic_write(weights_dir / f"{name}.yaml") as tmp:
         tmp.write_text(yaml.safe_dump(meta, sort_keys=False))
@@ -105,9 +110,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--name", default="wct_vgg16_decoders")
     parser.add_argument("--half", action="store_true", help="store float16 weights (half the size)")
     parser.add_argument("--command", default="OMP_NUM_THREADS=1 python -m stylist.train +experiment=wct_decoders_cpu")
+    parser.add_argument("--extra", type=Path, help="a YAML file of further metadata (CPU time, benchmark numbers)")
     args = parser.parse_args(argv)
     try:
-        print(export(args.run_dir, args.name, args.half, args.command))
+        extra = yaml.safe_load(args.extra.read_text()) if args.extra else None
+        print(export(args.run_dir, args.name, args.half, args.command, extra))
     except StylistError as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -140,14 +140,16 @@ class WCTDecoder(nn.Module):
 
 
 class WCTDecoders(nn.ModuleDict):
-    """One :class:`WCTDecoder` per level, keyed ``"relu{k}_1"``, all of one kind (``unpool``)."""
+    """One :class:`WCTDecoder` per level, keyed ``"relu{k}_1"``, built of one kind (``unpool``).
+    A set may mix kinds level by level (each decoder knows its own; unpooling ones take the
+    switches, upsampling ones ignore them), e.g. to keep the better decoder of each level."""
 
     def __init__(self, levels: Sequence[int] = LEVELS, unpool: bool = False) -> None:
         super().__init__({level_layer(level): WCTDecoder(level, unpool) for level in levels})
 
     @property
     def unpool(self) -> bool:
-        """Whether the decoders unpool through the encoder's switches."""
+        """Whether any decoder unpools through the encoder's switches."""
         return any(bool(decoder.unpool) for decoder in self.values())
 
     @property
@@ -179,11 +181,12 @@ def load_decoders(path: str | os.PathLike, meta: Mapping[str, Any] | None = None
 def decoders_from_state(state: Mapping[str, torch.Tensor]) -> WCTDecoders:
     """:class:`WCTDecoders` of the levels and kind found in a state dict (keys ``relu{k}_1.*``)."""
     levels = sorted({int(key.split("_")[0][len("relu"):]) for key in state})
-    unpool = any(bool(v) for k, v in state.items() if k.endswith(".unpool"))
-    decoders = WCTDecoders(levels, unpool=unpool)
     state = {k: (v.float() if v.is_floating_point() else v) for k, v in state.items()}
-    for layer in decoders.layers:
-        state.setdefault(f"{layer}.unpool", torch.tensor(unpool))
+    decoders = WCTDecoders(levels)
+    for level in levels:  # each level's own kind: a set may mix them (see WCTDecoders)
+        layer = level_layer(level)
+        unpool = bool(state.setdefault(f"{layer}.unpool", torch.tensor(False)))
+        decoders[layer] = WCTDecoder(level, unpool=unpool)
     decoders.load_state_dict(state)
     return decoders
 

@@ -65,3 +65,15 @@ def test_unpooling_kind_survives_save_and_load_and_stylize_uses_it(tmp_path, ran
     for level in (4, 3, 2, 1):
         image = loaded[level_layer(level)](*encode(random_encoder, image, level)).clamp(0, 1)
     assert out.shape == content.shape and torch.allclose(out, image[..., :29, :35], atol=1e-5)
+
+
+def test_a_set_may_mix_kinds_level_by_level(tmp_path, random_encoder):
+    torch.manual_seed(0)
+    decoders = WCTDecoders(unpool=True)
+    decoders["relu1_1"] = WCTDecoder(1, unpool=False)
+    decoders["relu4_1"] = WCTDecoder(4, unpool=False)
+    loaded = load_decoders(save_decoders(decoders, tmp_path / "mixed.pt"))
+    assert [bool(d.unpool) for d in loaded.values()] == [False, True, True, False]
+    content = torch.rand(1, 3, 32, 32)
+    out = stylize(content, content, alpha=0.0, decoders=loaded, encoder=random_encoder)
+    assert torch.equal(out, stylize(content, content, alpha=0.0, decoders=decoders.eval(), encoder=random_encoder))
