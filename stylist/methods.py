@@ -269,16 +269,10 @@ class WCT(Method):
 
     def network(self) -> tuple[nn.Module, nn.Module]:
         """``(decoders, encoder)``, loaded once."""
-        from pathlib import Path
-
         import stylist.wct
-        from stylist.backbones import get_backbone
 
         if self._loaded is None:
-            if Path(str(self.model)).suffix == ".pt":
-                self._loaded = stylist.wct.load_decoders(self.model), get_backbone("vgg16", weights="hed")
-            else:
-                self._loaded = stylist.wct.load_shipped(self.model)
+            self._loaded = stylist.wct.load_shipped(str(self.model))  # a shipped name or a .pt file
         return self._loaded
 
     def run(self, content, styles, masks, blend, *, seed, progress) -> MethodResult:

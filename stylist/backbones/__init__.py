@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from stylist.backbones.vgg import (
-    VGGEncoder, caffe_normalize, canonical_layer, layer_names, vgg16, vgg16_layers, vgg16_plan, vgg16_weights,
+    Switch, VGGEncoder, caffe_normalize, canonical_layer, layer_names, vgg16, vgg16_layers, vgg16_plan, vgg16_weights,
 )  # fmt: skip
 from stylist.utils import StylistError
 
 __all__ = [
-    "BACKBONES", "get_backbone", "VGGEncoder", "caffe_normalize", "canonical_layer", "layer_names", "vgg16",
+    "BACKBONES", "get_backbone", "Switch", "VGGEncoder", "caffe_normalize", "canonical_layer", "layer_names", "vgg16",
     "vgg16_layers", "vgg16_plan", "vgg16_weights",
 ]  # fmt: skip
 

@@ -11,15 +11,17 @@ import glob
 import io
 import sys
 from pathlib import Path
+from typing import Any
 
 import torch
+import yaml
 from omegaconf import OmegaConf
 
 from stylist.cli import REPO_ROOT
 from stylist.plots import plot_loss_history
 from stylist.models import ship
 from stylist.utils import StylistError, atomic_write
-from stylist.wct.decoder import LEVELS, WCTDecoders
+from stylist.wct.decoder import decoders_from_state
 
 __all__ = ["export", "main"]
 
@@ -42,16 +44,18 @@ def _scalars(run_dir: Path, max_step: int) -> tuple[dict[str, list[tuple[int, fl
     return series, grid
 
 
-def export(run_dir: Path, name: str, half: bool, command: str, machine: str) -> Path:
-    """Write the shipped decoders, metadata, curves and grid; returns the ``.pt`` path."""
+def export(
+    run_dir: Path, name: str, half: bool, command: str, machine: str, extra: dict[str, Any] | None = None
+) -> Path:
+    """Write the shipped decoders, metadata (plus ``extra`` keys, e.g. measured CPU time or
+    benchmark numbers), curves and grid; returns the ``.pt`` path."""
     checkpoint_path = run_dir / "checkpoints" / "last.ckpt"
     if not checkpoint_path.is_file():
         raise StylistError(f"no checkpoint {checkpoint_path}")
     checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=False)
     state = {k[len("decoders."):]: v for k, v in checkpoint["state_dict"].items() if k.startswith("decoders.")}
-    levels = sorted({int(k.split("_")[0][len("relu"):]) for k in state})
-    decoders = WCTDecoders(levels if levels else LEVELS)
-    decoders.load_state_dict(state)
+    decoders = decoders_from_state(state)
+    levels = [int(layer[len("relu")]) for layer in decoders.layers]
     raw = OmegaConf.load(run_dir / ".hydra" / "config.yaml")
     raw.trainer.default_root_dir = str(run_dir)  # was ${hydra:runtime.output_dir}: no Hydra run here
     config = OmegaConf.to_container(raw, resolve=True)
@@ -64,9 +68,10 @@ def export(run_dir: Path, name: str, half: bool, command: str, machine: str) -> 
         if tag.startswith(("train/", "val/")) and any(s < step for s, _ in values)
     }
     backbone_weights = config["backbone"]["weights"] if config["backbone"]["weights"] != "auto" else "hed"
+    unpool = " with max-unpooling through the encoder's switches (PhotoWCT, Li et al. 2018)" if decoders.unpool else ""
     pt_path, _ = ship(
-        name, "wct", decoders.state_dict(), {"levels": levels},
-        description=f"WCT decoders inverting VGG16 ({backbone_weights} weights) at relu1_1..relu4_1 (Li et al. 2017)",
+        name, "wct", decoders.state_dict(), {"levels": levels, "unpool": bool(decoders.unpool)},
+        description=f"WCT decoders inverting VGG16 ({backbone_weights} weights) at relu1_1..relu4_1 (Li et al. 2017){unpool}",
         config={key: config[key] for key in ("model", "data", "trainer", "seed")},
         steps=step,
         train_seconds=float(timer.get("train", 0.0)) + float(timer.get("validate", 0.0)),
@@ -74,7 +79,7 @@ def export(run_dir: Path, name: str, half: bool, command: str, machine: str) -> 
         command=command,
         machine=machine,
         half=half,
-        extra={"backbone_weights": backbone_weights},
+        extra={"backbone_weights": backbone_weights, **(extra or {})},
     )  # fmt: skip
     experiment_dir = REPO_ROOT / "experiments" / config["task_name"]
     history = {tag.split("/", 1)[1] + f" ({tag.split('/')[0]})": [v for _, v in values]
@@ -100,9 +105,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--half", action="store_true", help="store float16 weights (half the size)")
     parser.add_argument("--command", default="OMP_NUM_THREADS=1 python -m stylist.train +experiment=wct_decoders_cpu")
     parser.add_argument("--machine", default="2-core x86_64 CPU, 1 torch thread")
+    parser.add_argument("--extra", type=Path, help="a YAML file of further metadata (CPU time, benchmark numbers)")
     args = parser.parse_args(argv)
     try:
-        print(export(args.run_dir, args.name, args.half, args.command, args.machine))
+        extra = yaml.safe_load(args.extra.read_text()) if args.extra else None
+        print(export(args.run_dir, args.name, args.half, args.command, args.machine, extra))
     except StylistError as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
