@@ -12,6 +12,7 @@ from torch import nn
 
 from stylist.fashion.core import Stylise
 from stylist.image import load_image
+from stylist.johnson import load_transformer
 from stylist.methods import MethodResult
 
 __all__ = ["method_stylise"]
@@ -38,9 +39,14 @@ def method_stylise(
     * Any other method (Gatys, WCT): ``style`` is an image (path or known name), loaded at
       ``style_size`` (default: the photo's longest side), and the union of the part ``masks``
       is passed as the method's region mask: Gatys matches guided Gram matrices computed inside
-      the parts only, WCT transforms the parts' features only. The encoder is built once.
+      the parts only, WCT transforms the parts' features only.
+
+    Models, the encoder and style images are loaded once, on first use, and kept (a stream of frames
+    pays for them once).
     """
     encoder: list[nn.Module] = []
+    models: dict[str, nn.Module] = {}  # trained models by style, loaded once
+    style_images: dict[tuple[str, int], torch.Tensor] = {}  # style images by (style, size), read once
 
     def shared_backbone() -> nn.Module:
         if not encoder and backbone is not None:
@@ -49,8 +55,13 @@ def method_stylise(
 
     def stylise(photo: torch.Tensor, style: str, masks: list[torch.Tensor]) -> torch.Tensor:
         if takes_model(method):
-            return method(photo, None, model=style, seed=seed, progress=progress).image
-        style_image = load_image(style, size=style_size or max(photo.shape[-2:]))
+            if style not in models:
+                models[style] = load_transformer(style, compile=method.keywords.get("compile", False))
+            return method(photo, None, model=models[style], seed=seed, progress=progress).image
+        key = (style, style_size or max(photo.shape[-2:]))
+        if key not in style_images:
+            style_images[key] = load_image(style, size=key[1])
+        style_image = style_images[key]
         region = torch.stack(masks).amax(dim=0)
         return method(
             photo,
