@@ -168,3 +168,34 @@ def make_clip(
             clip.transforms.append(matrix)
             clip.shots.append(shot)
     return clip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Write a test clip with known motion (mp4 + json of the affine maps).")
+    parser.add_argument("--out", type=Path, required=True, help="folder for clip.mp4 and clip.json")
+    parser.add_argument("--images", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data" / "modanet_ccp" / "images")
+    parser.add_argument("--photos", type=int, nargs="+", default=[801, 803, 806])
+    parser.add_argument("--frames", type=int, default=24, help="frames per shot")
+    parser.add_argument("--height", type=int, default=384)
+    parser.add_argument("--width", type=int, default=288)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    from PIL import Image
+
+    from stylist.videoio import write_video
+
+    photos = []
+    for photo_id in args.photos:
+        path = args.images / f"{photo_id:07d}.jpg"
+        if not path.is_file():
+            raise SystemExit(f"error: {path} does not exist")
+        photos.append(np.asarray(Image.open(path).convert("RGB")))
+    clip = make_clip(photos, frames_per_shot=args.frames, size=(args.height, args.width), seed=args.seed)
+    video = write_video(args.out / "clip.mp4", clip.frames, clip.fps)
+    meta = {"photos": args.photos, "fps": clip.fps, "shots": clip.shots, "transforms": [m.tolist() for m in clip.transforms]}
+    (args.out / "clip.json").write_text(json.dumps(meta))
+    print(f"{args.out / 'clip.mp4'}: {video} frames")
+
+
+if __name__ == "__main__":
+    main()
