@@ -11,7 +11,7 @@ from stylist.fashion import part_index
 from stylist.fashion.clips import make_clip
 from stylist.fashion.stream import FashionStream, frame_array, segmenter_probabilities
 from stylist.utils import StylistError
-from tests.conftest import MODANET_CCP, needs_shared
+from conftest import MODANET_CCP, needs_shared
 
 TOP = part_index("top")
 
