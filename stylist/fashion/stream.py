@@ -62,7 +62,8 @@ def frame_tensor(frame: np.ndarray | torch.Tensor) -> torch.Tensor:
     if isinstance(frame, np.ndarray):
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
             raise StylistError(f"a frame array must be H x W x 3 uint8 RGB, got {frame.shape} {frame.dtype}")
-        return torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1)[None].float() / 255
+        frame = np.ascontiguousarray(frame) if frame.flags.writeable else frame.copy()  # torch wants writable memory
+        return torch.from_numpy(frame).permute(2, 0, 1)[None].float() / 255
     if frame.dim() != 4 or frame.shape[:2] != (1, 3):
         raise StylistError(f"a frame tensor must be 1 x 3 x H x W, got {tuple(frame.shape)}")
     return frame.float()
