@@ -36,7 +36,7 @@ from stylist.utils import StylistError
 
 __all__ = [
     "WORK_SIZE", "MAX_UPLOAD_BYTES", "MAX_UPLOAD_PIXELS", "METHODS", "samples", "johnson_styles", "style_images", "style_choices",
-    "read_upload", "find_parts", "restyle_photo", "webcam_frame", "build_demo", "main",
+    "read_upload", "find_parts", "restyle_photo", "webcam_frame", "build_demo", "serve", "main",
 ]  # fmt: skip
 
 #: Longest side (px) photos are restyled at.
@@ -149,7 +149,7 @@ def find_parts(upload: str | None, sample: str | None) -> tuple[np.ndarray | Non
     """Segment the photo: ``(overlay, checkbox update, state, message)``.
 
     ``overlay`` is the photo with the garments painted and named; the checkbox update lists the parts
-    found (largest first, ``top`` ticked when present); ``state`` carries the photo and its class map
+    found (largest first, none ticked); ``state`` carries the photo and its class map
     to :func:`restyle_photo`.
     """
     from stylist.segmentation import overlay, segment
@@ -163,10 +163,9 @@ def find_parts(upload: str | None, sample: str | None) -> tuple[np.ndarray | Non
     seconds = time.perf_counter() - start
     found = part_shares(class_map)
     choices = [(f"{part} ({100 * share:.0f}%)", part) for part, share in found.items()]
-    ticked = ["top"] if "top" in found else []
     state = {"photo": photo, "class_map": class_map, "segment_s": seconds}
     message = f"Found {', '.join(found) or 'no garments'} in {seconds:.2f} s. Tick the parts to restyle."
-    return frame_array(overlay(photo, class_map)[None]), {"__type__": "update", "choices": choices, "value": ticked}, state, message
+    return frame_array(overlay(photo, class_map)[None]), {"__type__": "update", "choices": choices, "value": []}, state, message
 
 
 def restyle_photo(
@@ -277,18 +276,25 @@ def build_demo() -> Any:
     return demo
 
 
+def serve(host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> Any:
+    """Build and launch the page (offline: no analytics, no web fonts, no share link); returns the
+    running demo (``block=False``: the server runs in a thread, stop it with ``demo.close()``)."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import gradio as gr
+
+    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"])
+    demo = build_demo()
+    demo.launch(server_name=host, server_port=port, theme=theme, max_file_size=MAX_UPLOAD_BYTES, footer_links=[],
+                ssr_mode=False, share=False, prevent_thread_lock=not block, quiet=not block)  # fmt: skip
+    return demo
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Fashion style change demo (Gradio, offline).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7860)
     args = parser.parse_args(argv)
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    import gradio as gr
-
-    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"])  # no web fonts: offline
-    build_demo().launch(server_name=args.host, server_port=args.port, theme=theme, max_file_size=MAX_UPLOAD_BYTES,
-                        footer_links=[], ssr_mode=False)  # fmt: skip
-
+    serve(args.host, args.port)
 
 if __name__ == "__main__":
     main()
