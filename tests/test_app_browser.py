@@ -51,9 +51,9 @@ def test_upload_tick_top_restyle_in_chromium(served, tmp_path):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1400})
-            page.goto(served, wait_until="domcontentloaded")
+            page.goto(served, wait_until="networkidle", timeout=120_000)
             page.locator("#photo-upload input[type=file]").set_input_files(str(PHOTO))
-            page.locator("#photo-upload").get_by_text(PHOTO.name).wait_for(timeout=60_000)
+            page.locator("#photo-upload").get_by_text(PHOTO.name).wait_for(timeout=120_000)
             page.locator("#find").click()
             top = page.locator("#parts label", has_text="top")
             top.wait_for(timeout=180_000)
@@ -63,8 +63,8 @@ def test_upload_tick_top_restyle_in_chromium(served, tmp_path):
             source = page.locator("#result img").get_attribute("src")
             response = page.request.get(source if source.startswith("http") else served.rstrip("/") + source)
             shown = np.asarray(Image.open(io.BytesIO(response.body())).convert("RGB"))
-            page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
         finally:
+            page.screenshot(path=str(tmp_path / "app.png"), full_page=True)  # also what a failure looked like
             browser.close()
 
     _, _, state, _ = app.find_parts(str(PHOTO), None)  # the same photo and segmentation as the page's
