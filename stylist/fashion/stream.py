@@ -36,7 +36,7 @@ import cv2
 import numpy as np
 import torch
 
-from stylist.fashion.core import COLOR_MODES, Stylise, restyle
+from stylist.fashion.core import COLOR_MODES, Stylise, part_index, restyle
 from stylist.utils import StylistError
 
 __all__ = ["StreamFrame", "FashionStream", "segmenter_probabilities", "frame_tensor", "frame_array", "STAGES"]
@@ -166,6 +166,8 @@ class FashionStream:
     ) -> None:
         if not styles:
             raise StylistError("choose at least one part to restyle")
+        for part in styles:
+            part_index(part)
         if segment_every < 1:
             raise StylistError(f"segment_every must be >= 1, got {segment_every}")
         for name, value in (("smoothing", smoothing), ("temporal", temporal)):
