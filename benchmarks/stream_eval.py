@@ -24,7 +24,7 @@ Reported per pipeline:
   that differ from the input (target: 0);
 * ``part_iou``: IoU of the restyled-part masks with the ground-truth parts, mean over frames.
 
-    python benchmarks/stream_eval.py [--segment-every 8] [--temporal 0.6] [--threads 2]
+    python benchmarks/stream_eval.py [--segment-every 12] [--segment-scale 0.8] [--temporal 0.6] [--threads 2]
 """
 
 from __future__ import annotations
@@ -104,8 +104,8 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=20, help="frames per shot")
     parser.add_argument("--height", type=int, default=384)
     parser.add_argument("--width", type=int, default=288)
-    parser.add_argument("--segment-every", type=int, default=8)
-    parser.add_argument("--segment-scale", type=float, default=1.0, help="segmenter input scale (1: its training size)")
+    parser.add_argument("--segment-every", type=int, default=12)
+    parser.add_argument("--segment-scale", type=float, default=0.8, help="segmenter input scale (1: its training size)")
     parser.add_argument("--smoothing", type=float, default=0.5)
     parser.add_argument("--temporal", type=float, default=0.6)
     parser.add_argument("--threads", type=int, default=2, help="torch threads (1 is faster on a crowded machine)")

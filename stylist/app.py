@@ -264,7 +264,7 @@ def build_demo() -> Any:
             method.change(style_choices, method, style)
             run.click(restyle_photo, [state, parts, method, style, style_upload, iterations, color, alpha], [result, message])
         with gr.Tab("Webcam"):
-            gr.Markdown("Frames from your camera go through the streaming pipeline (segment every 8th frame, flow in between).")
+            gr.Markdown("Frames from your camera go through the streaming pipeline (segment every 12th frame, flow in between).")
             with gr.Row():
                 camera = gr.Image(sources=["webcam"], streaming=True, type="numpy", label="camera")
                 live = gr.Image(label="restyled", interactive=False)

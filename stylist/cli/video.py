@@ -65,7 +65,7 @@ def video_from_config(cfg: DictConfig) -> dict[str, Any]:
     start = time.perf_counter()
     from stylist.segmentation import load_segmenter
 
-    probabilities = segmenter_probabilities(load_segmenter(cfg.segmenter))
+    probabilities = segmenter_probabilities(load_segmenter(cfg.segmenter), scales=(float(cfg.segment_scale),))
     stylise = method_stylise(
         instantiate(cfg.method),
         backbone=lambda: instantiate(cfg.backbone),

@@ -4,8 +4,8 @@ A :class:`FashionStream` keeps its models loaded and, for each frame:
 
 1. **flow**: dense optical flow from the frame back to the previous one (OpenCV DIS on the grey
    frames); a frame that the previous one, moved by the flow, explains badly is a **cut**;
-2. **segment** every ``segment_every``-th frame (and at cuts): class probabilities from the
-   segmenter, smoothed over time: ``p_t = s * warp(p_{t-1}) + (1 - s) * segment(x_t)`` (``s``:
+2. **segment** every ``segment_every``-th frame (12 by default) and at cuts: class probabilities from
+   the segmenter, smoothed over time: ``p_t = s * warp(p_{t-1}) + (1 - s) * segment(x_t)`` (``s``:
    ``smoothing``; ``0`` at a cut); on the frames between, the probabilities are **propagated**:
    ``p_t = warp(p_{t-1})``;
 3. **stylise** the whole frame once per style (any :data:`~stylist.fashion.core.Stylise`, e.g. a
@@ -48,9 +48,10 @@ STAGES = ("flow", "segment", "propagate", "stylize", "stabilize", "composite")
 Probabilities = Callable[[torch.Tensor], torch.Tensor]
 
 
-def segmenter_probabilities(segmenter: torch.nn.Module, flip: bool = False, scales: Sequence[float] = (1.0,)) -> Probabilities:
-    """The class probabilities of a :class:`~stylist.segmentation.Segmenter` (one pass by default:
-    test-time augmentation costs a pass per flip and scale)."""
+def segmenter_probabilities(segmenter: torch.nn.Module, flip: bool = False, scales: Sequence[float] = (0.8,)) -> Probabilities:
+    """The class probabilities of a :class:`~stylist.segmentation.Segmenter`: by default one pass at
+    0.8x its training scale (0.64x the cost of 1.0x, the same part IoU on ``benchmarks/stream_eval.py``'s
+    clip); test-time augmentation costs a pass per flip and scale."""
     from stylist.segmentation import segment
 
     return lambda frame: segment(frame, segmenter, flip=flip, scales=scales)[1]
@@ -155,7 +156,7 @@ class FashionStream:
         stylise: Stylise,
         styles: Mapping[str, str],
         *,
-        segment_every: int = 8,
+        segment_every: int = 12,
         smoothing: float = 0.5,
         temporal: float = 0.6,
         feather: int = 3,
