@@ -104,18 +104,23 @@ class Clip:
         """Whether frame ``t`` starts a shot (nothing to warp from)."""
         return t == 0 or self.shots[t] != self.shots[t - 1]
 
-    def motion(self, t: int) -> np.ndarray:
-        """2 x 3 map from frame ``t``'s pixels to frame ``t-1``'s (``A_{t-1}^{-1} A_t``)."""
-        if self.is_cut(t):
-            raise StylistError(f"frame {t} starts a shot: no motion from the previous frame")
-        return (np.linalg.inv(self.transforms[t - 1]) @ self.transforms[t])[:2]
+    def motion(self, t: int, source: int | None = None) -> np.ndarray:
+        """2 x 3 map from frame ``t``'s pixels to frame ``source``'s (default ``t-1``; same shot):
+        ``A_source^{-1} A_t``."""
+        source = t - 1 if source is None else source
+        if source < 0 or self.shots[t] != self.shots[source]:
+            raise StylistError(f"frames {source} and {t} are not in one shot: no motion between them")
+        return (np.linalg.inv(self.transforms[source]) @ self.transforms[t])[:2]
 
-    def warp_previous(self, image: np.ndarray, t: int, nearest: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """``(warped, valid)``: an ``H x W [x C]`` image of frame ``t-1`` moved onto frame ``t`` by the
-        known motion, and the ``H x W`` bool map of pixels whose source lies inside frame ``t-1``."""
+    def warp_previous(
+        self, image: np.ndarray, t: int, nearest: bool = False, source: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(warped, valid)``: an ``H x W [x C]`` image of frame ``source`` (default ``t-1``) moved
+        onto frame ``t`` by the known motion, and the ``H x W`` bool map of pixels whose source lies
+        inside that frame."""
         height, width = image.shape[:2]
         flags = (cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR) | cv2.WARP_INVERSE_MAP
-        motion = self.motion(t)
+        motion = self.motion(t, source)
         warped = cv2.warpAffine(image, motion, (width, height), flags=flags, borderMode=cv2.BORDER_REPLICATE)
         ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
         sx = motion[0, 0] * xs + motion[0, 1] * ys + motion[0, 2]

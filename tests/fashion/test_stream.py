@@ -60,8 +60,10 @@ def test_clip_motion_is_known():
         assert valid.mean() > 0.8
         assert np.abs(warped - clip.frames[t])[valid].mean() < 6  # resampling only, in 0-255 levels
         assert np.abs(clip.frames[t - 1].astype(np.float32) - clip.frames[t])[valid].mean() > 1  # it moved
-    with pytest.raises(StylistError, match="starts a shot"):
+    with pytest.raises(StylistError, match="not in one shot"):
         clip.motion(8)
+    with pytest.raises(StylistError, match="not in one shot"):
+        clip.motion(9, source=3)
 
 
 def test_masks_follow_the_known_motion_and_outside_pixels_never_change():
@@ -134,8 +136,8 @@ def test_segmenter_masks_propagate_on_a_street_photo():
     clip = make_clip([photo], motions=["pan"], frames_per_shot=8, size=(192, 144))
     stream = FashionStream(segmenter_probabilities(load_segmenter()), invert, {"top": "x", "pants": "x"}, segment_every=1000)
     outputs = list(stream(clip.frames))
-    moved = (outputs[0].class_map.numpy() == TOP).astype(np.uint8)
-    assert moved.mean() > 0.05
+    first = (outputs[0].class_map.numpy() == TOP).astype(np.uint8)
+    assert first.mean() > 0.05
     for t in range(1, len(clip)):
-        moved, _ = clip.warp_previous(moved, t, nearest=True)
-        assert iou(outputs[t].class_map.numpy() == TOP, moved.astype(bool)) > 0.85, t
+        moved, valid = clip.warp_previous(first, t, nearest=True, source=0)
+        assert iou(outputs[t].class_map.numpy()[valid] == TOP, moved[valid].astype(bool)) > 0.85, t
