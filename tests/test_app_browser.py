@@ -51,9 +51,16 @@ def test_upload_tick_top_restyle_in_chromium(served, tmp_path):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1400})
-            page.goto(served, wait_until="networkidle", timeout=120_000)
-            page.locator("#photo-upload input[type=file]").set_input_files(str(PHOTO))
-            page.locator("#photo-upload").get_by_text(PHOTO.name).wait_for(timeout=120_000)
+            page.goto(served, wait_until="load", timeout=120_000)  # Gradio keeps a connection open: never "networkidle"
+            page.locator("#find").wait_for(state="visible", timeout=120_000)
+            for attempt in range(2):  # a file set while the page is still mounting its components can be dropped
+                page.locator("#photo-upload input[type=file]").set_input_files(str(PHOTO))
+                try:
+                    page.locator("#photo-upload").get_by_text(PHOTO.name).wait_for(timeout=60_000)
+                    break
+                except sync_api.TimeoutError:
+                    if attempt:
+                        raise
             page.locator("#find").click()
             top = page.locator("#parts label", has_text="top")
             top.wait_for(timeout=180_000)
