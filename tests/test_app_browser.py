@@ -1,6 +1,7 @@
 """The demo page in a real headless Chromium (Debian's ``chromium``, driven by Playwright): upload a
 street photo, tick ``top``, restyle with Johnson, and check the result image that the page shows:
-changed inside the top, identical to the photo everywhere beyond the feather."""
+changed inside the top, identical to the photo everywhere beyond the feather; and the page asked
+for nothing outside its own server (offline)."""
 
 import io
 import os
@@ -51,6 +52,8 @@ def test_upload_tick_top_restyle_in_chromium(served, tmp_path):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1400})
+            requested = []
+            page.on("request", lambda request: requested.append(request.url))
             page.goto(served, wait_until="load", timeout=120_000)  # Gradio keeps a connection open: never "networkidle"
             page.locator("#find").wait_for(state="visible", timeout=120_000)
             for attempt in range(2):  # a file set while the page is still mounting its components can be dropped
@@ -74,6 +77,8 @@ def test_upload_tick_top_restyle_in_chromium(served, tmp_path):
             page.screenshot(path=str(tmp_path / "app.png"), full_page=True)  # also what a failure looked like
             browser.close()
 
+    outside_host = [url for url in requested if not url.startswith((served, "data:", "blob:"))]
+    assert not outside_host, f"the page is not offline: {outside_host[:5]}"
     _, _, state, _ = app.find_parts(str(PHOTO), None)  # the same photo and segmentation as the page's
     photo = frame_array(state["photo"])
     assert shown.shape == photo.shape
