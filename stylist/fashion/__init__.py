@@ -6,7 +6,9 @@
 >>> result = restyle(photo, class_map, {"top": "starry_night"}, stylize)  # doctest: +SKIP
 
 ``python -m stylist.fashion image=photo.jpg parts=[top,pants] style=starry_night`` runs the whole
-pipeline (segmenter included) from the command line; see :mod:`stylist.cli.fashion`.
+pipeline (segmenter included) from the command line; see :mod:`stylist.cli.fashion`. Videos and
+webcams: :mod:`stylist.fashion.stream` (:class:`~stylist.fashion.stream.FashionStream`) and
+``python -m stylist.fashion.video input=clip.mp4 parts=[top,pants] output=out.mp4``.
 """
 
 from stylist.fashion.core import (
