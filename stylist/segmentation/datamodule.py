@@ -164,7 +164,7 @@ class ModaNetDataModule(pl.LightningDataModule):
         images = open_image_source(self.hparams.root, self.hparams.lmdb)
         return ModaNetDataset(annotations, ids, images, MaskCache(annotations, self.hparams.mask_cache_dir), transform)
 
-    def _cache_specs(self) -> dict[str, list[FeatureCacheSpec]]:
+    def cache_specs(self) -> dict[str, list[FeatureCacheSpec]]:
         """Per split, the feature caches to build, one per training scale (validation: scale 1)."""
         hp = self.hparams
         spec = dict(hp.feature_cache)
@@ -198,7 +198,7 @@ class ModaNetDataModule(pl.LightningDataModule):
         if not self.hparams.feature_cache:
             return
         with torch.random.fork_rng():  # building a cache or not must not change the run's random stream
-            for name, caches in self._cache_specs().items():
+            for name, caches in self.cache_specs().items():
                 for cache in caches:
                     records = [cache.dataset.annotations.images[i] for i in cache.dataset.ids]
                     build_feature_cache(cache.folder, records, cache.dataset.load, cache.size, cache.weights,
@@ -210,7 +210,7 @@ class ModaNetDataModule(pl.LightningDataModule):
         self._check_paths()
         hp = self.hparams
         if hp.feature_cache:
-            specs = self._cache_specs()
+            specs = self.cache_specs()
             folders = [c.folder for caches in specs.values() for c in caches]
             missing = [str(folder) for folder in folders if not (folder / "meta.json").is_file()]
             if missing:

@@ -73,3 +73,35 @@ def test_write_pseudo_labels_end_to_end(tiny_modanet, tmp_path):
     tags.write_text(json.dumps({str(ids[0]): [TOP]}))
     with pytest.raises(StylistError, match="no tags"):
         write_pseudo_labels(teacher, annotations, tags, tiny_modanet["root"], tmp_path / "y")
+
+
+@pytest.mark.slow
+def test_student_trains_on_labelled_and_pseudo_labelled_photos(compose_cfg, tmp_path):
+    from tiny_modanet import make_modanet_set, tiny_overrides
+
+    from stylist.cli.train import train_from_config
+
+    data = make_modanet_set(tmp_path / "set", n_images=9)
+    full = json.loads(data["annotations"].read_text())
+    labelled, unlabelled = tmp_path / "labelled.json", tmp_path / "unlabelled.json"
+    labelled.write_text(json.dumps({**full, "images": full["images"][:6],
+                                    "annotations": [a for a in full["annotations"] if a["image_id"] <= 6]}))  # fmt: skip
+    unlabelled.write_text(json.dumps({**full, "images": full["images"][6:], "annotations": []}))
+    tags = tmp_path / "tags.json"
+    tags.write_text(json.dumps({"7": [TOP], "8": [TOP], "9": [TOP]}))
+    torch.manual_seed(0)
+    teacher = Segmenter(build_deeplab(encoder_weights="random", decoder_channels=32).eval(), long_side=64)
+    write_pseudo_labels(teacher, unlabelled, tags, data["root"], tmp_path / "pseudo", threshold=0.0, min_allowed_mass=0.0)
+    overrides = ["+experiment=deeplab_modanet_cpu512_student", "trainer.fast_dev_run=true",
+                 *tiny_overrides({"root": data["root"], "annotations": labelled}, tmp_path),
+                 "data.feature_cache.size=[64,48]", "data.feature_cache.crop=[48,32]",
+                 f"data.feature_cache.dir={tmp_path / 'features'}", f"data.pseudo_labels.dir={tmp_path / 'pseudo'}"]  # fmt: skip
+    cfg = compose_cfg("train", overrides)
+    metrics = train_from_config(cfg)
+    assert metrics["train/loss"] > 0 and 0.0 <= metrics["val/miou"] <= 1.0
+    from hydra.utils import instantiate
+
+    datamodule = instantiate(cfg.data)
+    datamodule.setup("fit")
+    assert len(datamodule.train_set) == 4 + 3  # 4 labelled training photos (2 are val) + 3 pseudo-labelled
+    assert datamodule.train_set[(5, 0, -1)]["high"].shape[-2:] == (6, 4)  # pool3 features: stride 8 of 48 x 32
