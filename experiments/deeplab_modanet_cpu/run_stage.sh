@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 PY=${PY:-/work/main/.venv/bin/python}
 OUT=${OUT:-/work/runs/seg512}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} PYTHONPATH=$PWD
-TIMES=experiments/deeplab_modanet_cpu/stage_times.tsv
+TIMES=${TIMES:-experiments/deeplab_modanet_cpu/stage_times.tsv}
 stage=${1:?usage: run_stage.sh STAGE [overrides]}
 shift
 teacher=$OUT/train/deeplab_modanet_cpu512
