@@ -126,8 +126,8 @@ class ModaNetDataModule(pl.LightningDataModule):
     ) -> None:
         super().__init__()
         self.save_hyperparameters(logger=False)
-        if pseudo_labels and not feature_cache:
-            raise StylistError("data.pseudo_labels needs data.feature_cache (pseudo-labelled photos train from the cache)")
+        if (pseudo_labels or balanced_fraction) and not feature_cache:
+            raise StylistError("data.pseudo_labels and data.balanced_fraction need data.feature_cache (they train from the cache)")
         self.train_set: Dataset | None = None
         self.val_set: Dataset | None = None
         self.sampler: EpochSampler | None = None
