@@ -43,7 +43,8 @@ def train_from_config(cfg: DictConfig) -> dict[str, float]:
         ckpt_path = cfg.ckpt_path
         if ckpt_path == "last" and not _has_last_checkpoint(trainer):
             raise StylistError(f"ckpt_path=last: no checkpoint to resume in {cfg.paths.output_dir}/train/{cfg.task_name}")
-        trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
+        # our own checkpoints hold Hydra partials (optimizer, scheduler): not loadable with weights_only=True
+        trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=False)
     if cfg.test:
         trainer.test(model, datamodule=datamodule, ckpt_path=None)
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}

@@ -7,7 +7,10 @@ train/val split of the train file. Masks are rendered once and cached on disk
 
 With ``feature_cache`` set, the loaders yield cached frozen-encoder features instead of images
 (:mod:`stylist.segmentation.features`); the cache is built in :meth:`prepare_data` (rank 0) and
-reused while its settings are unchanged.
+reused while its settings are unchanged. Then training order and augmentation come from an
+:class:`~stylist.segmentation.sampling.EpochSampler` (optionally class-balanced), and the
+datamodule's checkpoint state (epoch, samples done) lets a run resumed mid-epoch continue exactly;
+``pseudo_labels`` adds photos labelled by a teacher (:mod:`stylist.segmentation.pseudo`) to training.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from stylist.segmentation.features import CachedFeatures, build_feature_cache, feature_cache_dir
+from stylist.segmentation.features import CachedFeatures, FeatureUnion, build_feature_cache, feature_cache_dir
 from stylist.segmentation.modanet import (
     NUM_CLASSES,
     ImageRecord,
@@ -29,6 +32,8 @@ from stylist.segmentation.modanet import (
     open_image_source,
     split_ids,
 )
+from stylist.segmentation.pseudo import PseudoLabelled
+from stylist.segmentation.sampling import EpochSampler
 from stylist.segmentation.transforms import EvalTransform, TrainTransform, round_up
 from stylist.utils import StylistError
 
@@ -39,7 +44,7 @@ class FeatureCacheSpec(NamedTuple):
     """One feature cache of a split: where it lives, what it is built from and with which encoder part."""
 
     folder: Path
-    dataset: ModaNetDataset
+    dataset: ModaNetDataset | PseudoLabelled
     flips: bool
     size: list[int]
     weights: str
@@ -88,7 +93,13 @@ class ModaNetDataModule(pl.LightningDataModule):
         feature_cache: ``{"weights": "hed", "freeze_until": "pool4", "size": [H, W], "scales": [1.0],
             "dir": null}`` to train on cached frozen-encoder features: both flips of each training
             image at each scale (canvas ``size * scale``, rounded up to multiples of 16), from which
-            training draws random ``size`` crops; validation uses scale 1.
+            training draws random ``size`` crops; validation uses scale 1. ``"crop": [h, w]``
+            trains on smaller windows than ``size``.
+        pseudo_labels: ``{"dir": <write_pseudo_labels out_dir>, "scales": [1.0]}``: add those
+            photos (from ``root``) to the training feature cache (needs ``feature_cache``).
+        balanced_fraction: with ``feature_cache``, the fraction of training crops centred on a
+            class drawn uniformly (:class:`~stylist.segmentation.sampling.EpochSampler`).
+        sampler_seed: seed of the training order and augmentation (feature cache).
         max_images: use only the first ``n`` images of each split (tests, pilots).
     """
 
@@ -108,12 +119,19 @@ class ModaNetDataModule(pl.LightningDataModule):
         num_workers: int = 0,
         mask_cache_dir: str | None = None,
         feature_cache: dict[str, Any] | None = None,
+        pseudo_labels: dict[str, Any] | None = None,
+        balanced_fraction: float = 0.0,
+        sampler_seed: int = 0,
         max_images: int | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(logger=False)
+        if (pseudo_labels or balanced_fraction) and not feature_cache:
+            raise StylistError("data.pseudo_labels and data.balanced_fraction need data.feature_cache (they train from the cache)")
         self.train_set: Dataset | None = None
         self.val_set: Dataset | None = None
+        self.sampler: EpochSampler | None = None
+        self._resume: tuple[int, int] | None = None
 
     def _check_paths(self) -> None:
         hp = self.hparams
@@ -146,19 +164,31 @@ class ModaNetDataModule(pl.LightningDataModule):
         images = open_image_source(self.hparams.root, self.hparams.lmdb)
         return ModaNetDataset(annotations, ids, images, MaskCache(annotations, self.hparams.mask_cache_dir), transform)
 
-    def _cache_specs(self) -> dict[str, list[FeatureCacheSpec]]:
+    def cache_specs(self) -> dict[str, list[FeatureCacheSpec]]:
         """Per split, the feature caches to build, one per training scale (validation: scale 1)."""
-        spec = dict(self.hparams.feature_cache)
-        base = [int(s) for s in spec.get("size", (self.hparams.long_side, self.hparams.long_side))]
+        hp = self.hparams
+        spec = dict(hp.feature_cache)
+        base = [int(s) for s in spec.get("size", (hp.long_side, hp.long_side))]
         weights, boundary = spec.get("weights", "hed"), spec.get("freeze_until", "pool4")
-        scales = {"train": [float(s) for s in spec.get("scales", [1.0])], "val": [1.0]}
+        train_scales = [float(s) for s in spec.get("scales", [1.0])]
+        (train, train_ids), (val, val_ids) = self._splits()
+        sources: list[tuple[str, Any, Any, bool, list[float]]] = [
+            ("train", self._dataset(train, train_ids, transform=None), train.sha256, True, train_scales),
+            ("val", self._dataset(val, val_ids, transform=None), val.sha256, False, [1.0]),
+        ]
+        if hp.pseudo_labels:
+            pseudo = PseudoLabelled(hp.pseudo_labels["dir"], hp.root)
+            overlap = set(pseudo.ids) & (set(train_ids) | set(val_ids))
+            if overlap:
+                raise StylistError(f"pseudo-labelled photos overlap the labelled splits: {sorted(overlap)[:5]}")
+            scales = [float(s) for s in hp.pseudo_labels.get("scales", train_scales)]
+            sources.append(("pseudo", pseudo, pseudo.key, True, scales))
         specs: dict[str, list[FeatureCacheSpec]] = {}
-        for name, (annotations, ids), flips in zip(("train", "val"), self._splits(), (True, False)):
-            dataset = self._dataset(annotations, ids, transform=None)
+        for name, dataset, key, flips, scales in sources:
             specs[name] = []
-            for scale in scales[name]:
+            for scale in scales:
                 size = [round_up(round(side * scale), 16) for side in base]
-                folder = feature_cache_dir(spec.get("dir"), annotations.sha256, ids, size, weights, boundary, flips)
+                folder = feature_cache_dir(spec.get("dir"), key, dataset.ids, size, weights, boundary, flips)
                 specs[name].append(FeatureCacheSpec(folder, dataset, flips, size, weights, boundary))
         return specs
 
@@ -167,11 +197,12 @@ class ModaNetDataModule(pl.LightningDataModule):
         self._check_paths()
         if not self.hparams.feature_cache:
             return
-        for name, caches in self._cache_specs().items():
-            for cache in caches:
-                records = [cache.dataset.annotations.images[i] for i in cache.dataset.ids]
-                build_feature_cache(cache.folder, records, cache.dataset.load, cache.size, cache.weights,
-                                    cache.freeze_until, flips=cache.flips, keep_images=name == "val")  # fmt: skip
+        with torch.random.fork_rng():  # building a cache or not must not change the run's random stream
+            for name, caches in self.cache_specs().items():
+                for cache in caches:
+                    records = [cache.dataset.annotations.images[i] for i in cache.dataset.ids]
+                    build_feature_cache(cache.folder, records, cache.dataset.load, cache.size, cache.weights,
+                                        cache.freeze_until, flips=cache.flips, keep_images=name == "val")  # fmt: skip
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
@@ -179,13 +210,17 @@ class ModaNetDataModule(pl.LightningDataModule):
         self._check_paths()
         hp = self.hparams
         if hp.feature_cache:
-            specs = self._cache_specs()
+            specs = self.cache_specs()
             folders = [c.folder for caches in specs.values() for c in caches]
             missing = [str(folder) for folder in folders if not (folder / "meta.json").is_file()]
             if missing:
                 raise StylistError(f"feature cache missing (prepare_data builds it): {missing}")
             val = specs["val"][0]
-            self.train_set = CachedFeatures([c.folder for c in specs["train"]], crop=val.size)
+            crop = hp.feature_cache.get("crop") or val.size
+            train_set = CachedFeatures([c.folder for c in specs["train"]], crop=crop)
+            if "pseudo" in specs:
+                train_set = FeatureUnion([train_set, CachedFeatures([c.folder for c in specs["pseudo"]], crop=crop)])
+            self.train_set = train_set
             self.val_set = CachedFeatures(val.folder)
             return
         (train, train_ids), (val, val_ids) = self._splits()
@@ -195,9 +230,8 @@ class ModaNetDataModule(pl.LightningDataModule):
     def class_pixel_counts(self) -> torch.Tensor:
         """Pixels per class over the training masks (``NUM_CLASSES`` longs; padding not counted)."""
         self.setup()
-        if isinstance(self.train_set, CachedFeatures):
-            masks = np.asarray(self.train_set.mask)
-            return torch.from_numpy(np.bincount(masks.ravel(), minlength=256)[:NUM_CLASSES].astype(np.int64))
+        if isinstance(self.train_set, (CachedFeatures, FeatureUnion)):
+            return torch.from_numpy(self.train_set.pixel_counts())
         counts = np.zeros(NUM_CLASSES, dtype=np.int64)
         for image_id in self.train_set.ids:
             counts += np.bincount(self.train_set.masks(image_id).ravel(), minlength=NUM_CLASSES)[:NUM_CLASSES]
@@ -207,11 +241,34 @@ class ModaNetDataModule(pl.LightningDataModule):
         hp = self.hparams
         if len(self.train_set) < hp.batch_size:
             raise StylistError(f"{len(self.train_set)} training images < batch_size {hp.batch_size}")
-        return DataLoader(self.train_set, batch_size=hp.batch_size, shuffle=True, drop_last=True,
-                          num_workers=hp.num_workers, persistent_workers=hp.num_workers > 0)  # fmt: skip
+        loader = {"batch_size": hp.batch_size, "drop_last": True, "num_workers": hp.num_workers,
+                  "persistent_workers": hp.num_workers > 0, "generator": torch.Generator().manual_seed(hp.sampler_seed)}  # fmt: skip
+        if not hp.feature_cache:
+            return DataLoader(self.train_set, shuffle=True, **loader)
+        presence = self.train_set.class_presence() if hp.balanced_fraction > 0 else None
+        # every loader built gets the resume point (Lightning also builds one just to count batches);
+        # a sampler applies it once, in the checkpoint's epoch
+        self.sampler = EpochSampler(len(self.train_set), hp.sampler_seed, presence, hp.balanced_fraction, self._resume)
+        return DataLoader(self.train_set, sampler=self.sampler, **loader)
 
     def val_dataloader(self) -> DataLoader:
         hp = self.hparams
         batch_size = 1 if not hp.feature_cache and hp.val_batch_size is None else (hp.val_batch_size or hp.batch_size)
         return DataLoader(self.val_set, batch_size=batch_size, shuffle=False, num_workers=hp.num_workers,
-                          persistent_workers=hp.num_workers > 0)  # fmt: skip
+                          persistent_workers=hp.num_workers > 0, generator=torch.Generator())  # fmt: skip
+
+    def state_dict(self) -> dict[str, Any]:
+        """Where the training order stands: ``{"epoch", "samples_done"}`` (checkpointed by Lightning).
+
+        ``samples_done`` counts the batches whose optimiser step is done in this epoch.
+        """
+        trainer = getattr(self, "trainer", None)
+        if self.sampler is None or trainer is None:
+            return {}
+        done = trainer.fit_loop.epoch_loop.batch_progress.current.processed
+        return {"epoch": self.sampler.epoch, "samples_done": done * self.hparams.batch_size}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Resume the training order of a checkpoint (applied when the train loader is built)."""
+        if state:
+            self._resume = (int(state["epoch"]), int(state["samples_done"]))

@@ -6,7 +6,8 @@ prefix once per image (and once per horizontal flip for training) at a fixed ``s
 in float16 ``.npy`` files that are memory-mapped afterwards:
 
 * ``low``: ``N x 128 x H/4 x W/4``, the decoder's stride-4 features (``pool2``);
-* ``high``: ``N x C x h x w``, the activation at the frozen boundary;
+* ``high``: ``N x C x h x w``, the activation at the frozen boundary (``pool4``: 512 channels at
+  stride 16; ``pool3``: 256 channels at stride 8, so that block 4 trains too);
 * ``mask``: ``N x H x W`` uint8 labels (padding = 255), and for validation ``image`` (uint8 RGB)
   for overlays.
 
@@ -30,11 +31,11 @@ import torch
 from torch.utils.data import Dataset
 
 from stylist.segmentation.encoder import VGG16Encoder
-from stylist.segmentation.modanet import ImageRecord, annotation_key
+from stylist.segmentation.modanet import NUM_CLASSES, ImageRecord, annotation_key
 from stylist.segmentation.transforms import fit_pair
 from stylist.utils import StylistError, cache_dir, get_logger
 
-__all__ = ["CACHE_VERSION", "feature_cache_dir", "build_feature_cache", "CachedFeatures"]
+__all__ = ["CACHE_VERSION", "feature_cache_dir", "build_feature_cache", "CachedFeatures", "FeatureUnion"]
 
 log = get_logger(__name__)
 CACHE_VERSION = 1
@@ -128,9 +129,15 @@ class CachedFeatures(Dataset):
 
     One sample per image. Each access picks one of ``folders`` at random (the same images cached
     at several scales: the scale augmentation), one orientation when the cache holds both (the
-    horizontal flip), and, with ``crop``, a random window of ``crop = (height, width)`` pixels at
-    a multiple of 16 so that it falls on the stride-16 grid of ``high`` and the stride-4 grid of
-    ``low`` (the random-crop augmentation).
+    horizontal flip), and, with ``crop``, a window of ``crop = (height, width)`` pixels at a
+    multiple of 16 so that it falls on the grids of ``high`` (stride 8 or 16) and of ``low``
+    (stride 4): the random-crop augmentation.
+
+    Keys: an ``int`` index draws from torch's global generator; a key
+    ``(index, seed, centre_class)`` (from :class:`~stylist.segmentation.sampling.EpochSampler`)
+    draws from its own seed, so a sample depends on nothing but its key (exact resume), and with
+    ``centre_class >= 0`` the window is centred on a random pixel of that class when the view
+    shows it (class-balanced crops).
 
     Args:
         folders: folders written by :func:`build_feature_cache` for the same images (one is fine).
@@ -159,28 +166,94 @@ class CachedFeatures(Dataset):
         """The first cache's masks (all views of every image)."""
         return self.parts[0].mask
 
-    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        part = self.parts[int(torch.randint(len(self.parts), ()))]
-        row = index * part.copies + int(torch.randint(part.copies, ()))
+    def pixel_counts(self) -> np.ndarray:
+        """Labelled pixels per class (``NUM_CLASSES`` int64) over the first cache's views."""
+        counts = np.zeros(NUM_CLASSES, dtype=np.int64)
+        for row in self.mask:
+            counts += np.bincount(np.asarray(row).ravel(), minlength=256)[:NUM_CLASSES]
+        return counts
+
+    def class_presence(self) -> np.ndarray:
+        """``N x NUM_CLASSES`` bool: which classes each image shows (first cache, first view)."""
+        part = self.parts[0]
+        return np.stack([np.bincount(np.asarray(part.mask[i * part.copies]).ravel(), minlength=256)[:NUM_CLASSES] > 0
+                         for i in range(len(part))])  # fmt: skip
+
+    def __getitem__(self, key: int | Sequence[int]) -> dict[str, torch.Tensor]:
+        index, seed, centre_class = (int(key), None, -1) if isinstance(key, (int, np.integer)) else (int(k) for k in key)
+        generator = torch.Generator().manual_seed(seed) if seed is not None else None
+
+        def draw(n: int) -> int:
+            return int(torch.randint(n, (), generator=generator))
+
+        part = self.parts[draw(len(self.parts))]
+        row = index * part.copies + draw(part.copies)
         height, width = part.meta["size"]
         top = left = 0
         crop_h, crop_w = self.crop or (height, width)
         if self.crop is not None:
-            top = 16 * int(torch.randint((height - crop_h) // 16 + 1, ()))
-            left = 16 * int(torch.randint((width - crop_w) // 16 + 1, ()))
+            top, left = 16 * draw((height - crop_h) // 16 + 1), 16 * draw((width - crop_w) // 16 + 1)
+            if centre_class >= 0:
+                ys, xs = np.nonzero(np.asarray(part.mask[row]) == centre_class)
+                if len(ys):
+                    pick = draw(len(ys))
+                    top = _grid_start(int(ys[pick]), crop_h, height)
+                    left = _grid_start(int(xs[pick]), crop_w, width)
+        stride = height // part.high.shape[-2]
 
-        def window(array: np.ndarray, stride: int) -> np.ndarray:
-            return array[row, ..., top // stride : (top + crop_h) // stride, left // stride : (left + crop_w) // stride]
+        def window(array: np.ndarray, step: int) -> np.ndarray:
+            return array[row, ..., top // step : (top + crop_h) // step, left // step : (left + crop_w) // step]
 
         sample = {
             "low": torch.from_numpy(np.array(window(part.low, 4), dtype=np.float32)),
-            "high": torch.from_numpy(np.array(window(part.high, 16), dtype=np.float32)),
+            "high": torch.from_numpy(np.array(window(part.high, stride), dtype=np.float32)),
             "mask": torch.from_numpy(window(part.mask, 1).astype(np.int64)),
         }
         if part.image is not None:
             image = part.image[row, top : top + crop_h, left : left + crop_w]
             sample["image"] = torch.from_numpy(np.array(image)).permute(2, 0, 1).float() / 255.0
         return sample
+
+
+def _grid_start(centre: int, crop: int, size: int) -> int:
+    """Start (a multiple of 16, inside ``[0, size - crop]``) of the window of ``crop`` nearest centred on ``centre``."""
+    return int(min(max(0, round((centre - crop / 2) / 16) * 16), (size - crop) // 16 * 16))
+
+
+class FeatureUnion(Dataset):
+    """Several :class:`CachedFeatures` (e.g. labelled and pseudo-labelled photos) as one dataset.
+
+    Index ``i`` (or the index of a key ``(index, seed, centre_class)``) runs through the parts in order.
+    """
+
+    def __init__(self, parts: Sequence[CachedFeatures]) -> None:
+        self.parts = list(parts)
+        self.offsets = np.cumsum([0] + [len(p) for p in self.parts])
+
+    def __len__(self) -> int:
+        return int(self.offsets[-1])
+
+    def _locate(self, index: int) -> tuple[CachedFeatures, int]:
+        if not 0 <= index < len(self):
+            raise IndexError(f"index {index} outside 0..{len(self) - 1}")
+        which = int(np.searchsorted(self.offsets, index, side="right")) - 1
+        return self.parts[which], index - int(self.offsets[which])
+
+    def __getitem__(self, key: int | Sequence[int]) -> dict[str, torch.Tensor]:
+        if isinstance(key, (int, np.integer)):
+            part, local = self._locate(int(key))
+            return part[local]
+        index, *rest = (int(k) for k in key)
+        part, local = self._locate(index)
+        return part[(local, *rest)]
+
+    def pixel_counts(self) -> np.ndarray:
+        """Labelled pixels per class over all parts."""
+        return sum(part.pixel_counts() for part in self.parts)
+
+    def class_presence(self) -> np.ndarray:
+        """``N x NUM_CLASSES`` bool over all parts, in index order."""
+        return np.concatenate([part.class_presence() for part in self.parts])
 
 
 class _CacheArrays:

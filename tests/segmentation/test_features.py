@@ -23,7 +23,7 @@ def _datamodule(tiny_modanet, tmp_path, scales):
 def test_cache_is_built_once_and_matches_the_encoder(tiny_modanet, tmp_path):
     dm = _datamodule(tiny_modanet, tmp_path, scales=[1.0])
     dm.prepare_data()
-    folders = [c[0] for caches in dm._cache_specs().values() for c in caches]
+    folders = [c[0] for caches in dm.cache_specs().values() for c in caches]
     stamps = [(f / "meta.json").stat().st_mtime_ns for f in folders]
     dm.prepare_data()  # reused, not rebuilt
     assert [(f / "meta.json").stat().st_mtime_ns for f in folders] == stamps
@@ -41,7 +41,7 @@ def test_training_samples_mix_scales_at_the_base_size(tiny_modanet, tmp_path):
     dm = _datamodule(tiny_modanet, tmp_path, scales=[1.0, 1.5])
     dm.prepare_data()
     dm.setup("fit")
-    assert [c[3] for c in dm._cache_specs()["train"]] == [[64, 48], [96, 80]]  # rounded up to multiples of 16
+    assert [c[3] for c in dm.cache_specs()["train"]] == [[64, 48], [96, 80]]  # rounded up to multiples of 16
     torch.manual_seed(0)
     masks = [dm.train_set[0]["mask"] for _ in range(40)]
     assert {tuple(m.shape) for m in masks} == {(64, 48)}
@@ -52,7 +52,7 @@ def test_training_samples_mix_scales_at_the_base_size(tiny_modanet, tmp_path):
 def test_crops_stay_aligned_across_strides(tiny_modanet, tmp_path):
     dm = _datamodule(tiny_modanet, tmp_path, scales=[1.0])
     dm.prepare_data()
-    folder = dm._cache_specs()["val"][0][0]
+    folder = dm.cache_specs()["val"][0][0]
     full = CachedFeatures(folder)[0]
     cropped = CachedFeatures(folder, crop=[32, 32])
     torch.manual_seed(1)

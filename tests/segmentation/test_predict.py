@@ -65,6 +65,8 @@ def test_checkpoint_loads_and_ships(compose_cfg, tiny_modanet, tmp_path):
 @pytest.mark.shared
 @needs_shared("data", "modanet_ccp")
 def test_shipped_model_finds_garments_on_an_unseen_photo():
+    """Val photo 801 (never trained on): the shipped model with its default inference measured
+    top 0.666 and pants 0.871 IoU (2026-12-02); asserted with margin: top >= 0.55, pants >= 0.75."""
     from stylist.image import load_image
 
     segmenter = load_segmenter("deeplab_modanet_ccp")
@@ -75,10 +77,22 @@ def test_shipped_model_finds_garments_on_an_unseen_photo():
     truth = torch.from_numpy(
         ModaNetAnnotations(MODANET_CCP / "annotations" / "modanet_ccp_val.json").mask(image_id).astype(np.int64)
     )
-    garments = [CLASS_NAMES.index(n) for n in ("outer", "dress", "pants", "top", "shorts", "skirt")]
-    present = [c for c in garments if (truth == c).float().mean() > 0.02]
-    assert present, "the test photo should show a garment"
-    for c in present:
-        intersection = ((class_map == c) & (truth == c)).sum()
-        union = ((class_map == c) | (truth == c)).sum()
-        assert intersection / union > 0.3, f"{CLASS_NAMES[c]} not found"
+
+    def iou(name: str) -> float:
+        c = CLASS_NAMES.index(name)
+        return float(((class_map == c) & (truth == c)).sum() / ((class_map == c) | (truth == c)).sum())
+
+    assert iou("top") >= 0.55 and iou("pants") >= 0.75, {n: round(iou(n), 3) for n in ("top", "pants")}
+
+
+@pytest.mark.parametrize("size", [(833, 551), (301, 517), (97, 1001)])
+def test_inference_at_512_on_odd_sized_photos(size):
+    torch.manual_seed(0)
+    net = build_deeplab(encoder_weights="random", decoder_channels=32).eval()
+    image = torch.rand(1, 3, *size)
+    plain = segment(image, Segmenter(net, long_side=512), flip=True, scales=[1.0, 1.25])
+    assert plain[0].shape == size and plain[1].shape == (len(CLASS_NAMES), *size)
+    torch.testing.assert_close(plain[1].sum(0), torch.ones(size))
+    fast = segment(image, Segmenter(net, long_side=512, bf16=True, channels_last=True), flip=True, scales=[1.0, 1.25])
+    net.to(memory_format=torch.contiguous_format)
+    assert fast[0].shape == size and (fast[1] - plain[1]).abs().max() < 0.1  # bf16: close to float32
