@@ -118,7 +118,7 @@ def segment(
     return probs.argmax(0), probs
 
 
-def _net_from_state(net_kwargs: dict[str, Any], state: Any, path: Path) -> nn.Module:
+def _net_from_state(net_kwargs: dict[str, Any], state: Any, path: Path | str = "the state dict") -> nn.Module:
     net = build_deeplab(**{**net_kwargs, "encoder_weights": None, "freeze_until": None})
     try:
         net.load_state_dict({k: v.float() for k, v in state.items()})
@@ -188,7 +188,10 @@ def _load_weights_file(path: Path) -> Segmenter:
     meta = yaml.safe_load(meta_path.read_text()) or {}
     if meta.get("kind") != "deeplab":
         raise StylistError(f"{meta_path} does not describe a segmenter (kind '{meta.get('kind')}', not 'deeplab')")
-    return build_shipped(meta.get("architecture") or {}, state)
+    try:
+        return build_shipped(meta.get("architecture") or {}, state)
+    except (KeyError, TypeError):
+        raise StylistError(f"{meta_path} has no segmenter architecture (net, long_side, ...)") from None
 
 
 def shipping(
