@@ -61,7 +61,7 @@ def test_ship_then_load_round_trips_each_kind(tmp_path):
         loaded = models.load_model(name, tmp_path)
         assert type(loaded) is type(module)
         for key, value in module.state_dict().items():
-            torch.testing.assert_close(loaded.state_dict()[key], value.half().float())
+            torch.testing.assert_close(loaded.state_dict()[key], value.half().float() if value.is_floating_point() else value)
 
 
 def test_ship_refuses_weights_that_do_not_fit_the_architecture(tmp_path):
@@ -81,5 +81,5 @@ def test_unknown_name_kind_and_corrupt_file_are_one_line_errors(tmp_path):
         models.load_model("odd", tmp_path)
     (tmp_path / "broken.yaml").write_text("kind: johnson\narchitecture: {width: 4, blocks: 1}\n")
     (tmp_path / "broken.pt").write_bytes(b"not a torch file")
-    with pytest.raises(StylistError, match="not a readable model file"):
+    with pytest.raises(StylistError, match="cannot read model file"):
         models.load_model("broken", tmp_path)

@@ -173,8 +173,9 @@ def load_decoders(path: str | os.PathLike) -> WCTDecoders:
 
     if not Path(path).is_file():
         raise StylistError(f"WCT decoder weights not found: {path}")
+    state = load_state(path)
     try:
-        return decoders_from_state(load_state(path)).eval().requires_grad_(False)
+        return decoders_from_state(state).eval().requires_grad_(False)
     except (TypeError, ValueError, KeyError, AttributeError, RuntimeError):
         raise StylistError(f"{path} holds no WCT decoder weights (keys like 'relu4_1...')") from None
 

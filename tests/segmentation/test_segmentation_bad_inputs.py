@@ -27,7 +27,7 @@ def tiny_segmenter_file(tmp_path_factory):
     folder = tmp_path_factory.mktemp("segmenter")
     torch.manual_seed(0)
     torch.save(build_deeplab(encoder_weights=None, **NET).state_dict(), folder / "seg.pt")
-    meta = {"kind": "deeplab", "net": NET, "long_side": 48, "class_names": list(CLASS_NAMES)}
+    meta = {"kind": "deeplab", "architecture": {"net": NET, "long_side": 48, "class_names": list(CLASS_NAMES)}}
     (folder / "seg.yaml").write_text(yaml.safe_dump(meta))
     return folder / "seg.pt"
 
