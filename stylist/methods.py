@@ -120,17 +120,11 @@ def run_wct(
     """Universal style transfer (:func:`stylist.wct.stylize`): ``decoders`` is a shipped name or a
     ``.pt`` path; the encoder is the one the decoders were trained with (``backbone`` and ``loss`` are
     not used: a mismatched encoder would break the decoders). ``options``: alpha, levels, eps."""
-    from pathlib import Path
-
-    from stylist.backbones import get_backbone
-    from stylist.wct import load_decoders, load_shipped, stylize
+    from stylist.wct import load_shipped, stylize
 
     if not styles:
         raise StylistError("wct needs at least one style image")
-    if Path(decoders).suffix == ".pt":
-        decoder_modules, encoder = load_decoders(decoders), get_backbone("vgg16", weights="hed")
-    else:
-        decoder_modules, encoder = load_shipped(decoders)
+    decoder_modules, encoder = load_shipped(decoders)
     image = stylize(
         content, list(styles), masks=masks, style_blend=style_blend, decoders=decoder_modules, encoder=encoder, **options
     )

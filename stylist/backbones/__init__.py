@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from stylist.backbones.vgg import VGGEncoder, canonical_layer, layer_names, vgg16
+from stylist.backbones.vgg import Switch, VGGEncoder, canonical_layer, layer_names, vgg16
 from stylist.utils import StylistError
 
-__all__ = ["BACKBONES", "get_backbone", "VGGEncoder", "canonical_layer", "layer_names", "vgg16"]
+__all__ = ["BACKBONES", "get_backbone", "Switch", "VGGEncoder", "canonical_layer", "layer_names", "vgg16"]
 
 BACKBONES: dict[str, Callable[..., VGGEncoder]] = {"vgg16": vgg16}
 

@@ -14,15 +14,16 @@ import os
 import re
 from collections import OrderedDict
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from stylist.backbones.hed import HED_PACKAGE, HED_RGB_MEAN, VGG16_BLOCK_SIZES, find_hed_h5, hed_state_dict
 from stylist.utils import StylistError, cache_dir, get_logger
 
-__all__ = ["VGGEncoder", "vgg16", "layer_names", "canonical_layer", "WEIGHT_CHOICES"]
+__all__ = ["VGGEncoder", "Switch", "vgg16", "layer_names", "canonical_layer", "WEIGHT_CHOICES"]
 
 log = get_logger(__name__)
 
@@ -31,6 +32,14 @@ IMAGENET_URL = "https://download.pytorch.org/models/vgg16_features-amdegroot-886
 IMAGENET_RGB_MEAN = (0.48235 * 255, 0.45882 * 255, 0.40784 * 255)
 WEIGHT_CHOICES = ("auto", "imagenet", "hed", "random", "<path to .pth>")
 _TORCHVISION_CONV_INDICES = (0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28)
+
+
+class Switch(NamedTuple):
+    """Where a 2x2 max-pooling took its maxima: ``indices`` (``B x C x H/2 x W/2``, flat positions in
+    the ``H x W`` input plane) and that input's ``size`` ``(H, W)`` (odd sizes unpool exactly)."""
+
+    indices: torch.Tensor
+    size: tuple[int, int]
 
 
 def vgg16_layers(pooling: str = "max", inplace_relu: bool = False) -> OrderedDict[str, nn.Module]:
@@ -117,6 +126,24 @@ class VGGEncoder(nn.Module):
 
     def forward(self, image: torch.Tensor, layers: Iterable[str]) -> dict[str, torch.Tensor]:
         """Return the requested layers' activations; stops after the deepest one."""
+        return self._run(image, layers, None)
+
+    def forward_with_switches(
+        self, image: torch.Tensor, layers: Iterable[str]
+    ) -> tuple[dict[str, torch.Tensor], dict[str, Switch]]:
+        """The requested layers' activations and the max-pooling switches of every pooling layer
+        passed on the way: ``{"pool{b}": Switch(indices, size)}`` where ``indices`` are the argmax
+        positions :func:`torch.nn.functional.max_pool2d` returns (flat within each ``size`` =
+        ``(H, W)`` input plane), so that :func:`torch.nn.functional.max_unpool2d` puts values back at
+        the maxima (the PhotoWCT decoders of Li et al., ECCV 2018). Max pooling only."""
+        if not isinstance(self.layers["pool1"], nn.MaxPool2d):
+            raise StylistError("pooling switches need an encoder with max pooling, not average pooling")
+        switches: dict[str, Switch] = {}
+        return self._run(image, layers, switches), switches
+
+    def _run(
+        self, image: torch.Tensor, layers: Iterable[str], switches: dict[str, Switch] | None
+    ) -> dict[str, torch.Tensor]:
         wanted = {canonical_layer(name): name for name in layers}
         if not wanted:
             return {}
@@ -125,7 +152,12 @@ class VGGEncoder(nn.Module):
         features: dict[str, torch.Tensor] = {}
         x = self.normalize(image)
         for name in order[: deepest + 1]:
-            x = self.layers[name](x)
+            if switches is not None and name.startswith("pool"):
+                size = (x.shape[-2], x.shape[-1])
+                x, indices = F.max_pool2d(x, 2, 2, return_indices=True)
+                switches[name] = Switch(indices, size)
+            else:
+                x = self.layers[name](x)
             if name in wanted:
                 features[name] = x
         return features

@@ -19,7 +19,7 @@ import yaml
 from stylist.cli import REPO_ROOT
 from stylist.plots import plot_loss_history
 from stylist.utils import StylistError, atomic_write
-from stylist.wct.decoder import LEVELS, WCTDecoders, save_decoders
+from stylist.wct.decoder import decoders_from_state, save_decoders
 
 __all__ = ["export", "main"]
 
@@ -49,9 +49,8 @@ def export(run_dir: Path, name: str, half: bool, command: str) -> Path:
         raise StylistError(f"no checkpoint {checkpoint_path}")
     checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=False)
     state = {k[len("decoders."):]: v for k, v in checkpoint["state_dict"].items() if k.startswith("decoders.")}
-    levels = sorted({int(k.split("_")[0][len("relu"):]) for k in state})
-    decoders = WCTDecoders(levels if levels else LEVELS)
-    decoders.load_state_dict(state)
+    decoders = decoders_from_state(state)
+    levels = [int(layer[len("relu")]) for layer in decoders.layers]
     config = yaml.safe_load((run_dir / ".hydra" / "config.yaml").read_text())
     timer = checkpoint["callbacks"].get("Timer", {}).get("time_elapsed", {})
     step = int(checkpoint["global_step"])
@@ -65,7 +64,11 @@ def export(run_dir: Path, name: str, half: bool, command: str) -> Path:
     pt_path = save_decoders(decoders, weights_dir / f"{name}.pt", half=half)
     meta = {
         "kind": "wct",
-        "description": "WCT decoders inverting VGG16 (hed weights) at relu1_1..relu4_1 (Li et al. 2017)",
+        "description": (
+            "WCT decoders inverting VGG16 (hed weights) at relu1_1..relu4_1 (Li et al. 2017)"
+            + (", max-unpooling through the encoder's switches (PhotoWCT, Li et al. 2018)" if decoders.unpool else "")
+        ),
+        "unpool": decoders.unpool,
         "backbone_weights": config["backbone"]["weights"] if config["backbone"]["weights"] != "auto" else "hed",
         "levels": levels,
         "dtype": "float16" if half else "float32",

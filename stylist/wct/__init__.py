@@ -2,7 +2,9 @@
 training. The content goes through the encoder and the whitening-colouring transform
 (:mod:`stylist.wct.transforms`) at ``relu4_1`` and is decoded, then again at ``relu3_1``,
 ``relu2_1`` and ``relu1_1`` (coarse to fine), each level with its own trained decoder
-(:mod:`stylist.wct.decoder`, shipped as ``wct_vgg16_decoders``).
+(:mod:`stylist.wct.decoder`, shipped as ``wct_vgg16_decoders``). Decoders that max-unpool through
+the encoder's pooling switches (PhotoWCT, Li et al. 2018) get the switches of the image each level
+encodes (:func:`encode`).
 
 Example:
     >>> from stylist.image import load_image
@@ -19,7 +21,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from stylist.utils import StylistError
-from stylist.wct.decoder import LEVELS, WCTDecoder, WCTDecoders, level_layer, load_decoders, save_decoders
+from stylist.wct.decoder import (
+    WCTDecoder,
+    WCTDecoders,
+    encode,
+    level_layer,
+    load_decoders,
+    load_named_decoders,
+    save_decoders,
+)
 from stylist.wct.transforms import DEFAULT_EPS, DEFAULT_TRUNCATE, masked_wct, wct
 
 __all__ = [
@@ -29,6 +39,7 @@ __all__ = [
     "load_shipped",
     "WCTDecoder",
     "WCTDecoders",
+    "encode",
     "load_decoders",
     "save_decoders",
     "wct",
@@ -39,16 +50,19 @@ __all__ = [
 SHIPPED_DECODERS = "wct_vgg16_decoders"
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=4)
 def load_shipped(name: str = SHIPPED_DECODERS) -> tuple[WCTDecoders, nn.Module]:
-    """Shipped decoders and the VGG16 encoder they were trained to invert (its weights are recorded
-    in the metadata as ``backbone_weights``, so ``auto`` never picks a mismatched encoder). Cached:
-    both are frozen, so callers share them."""
-    from stylist.backbones import get_backbone
-    from stylist.weights import load_model, metadata
+    """Decoders by shipped name (or ``.pt`` file) and the VGG16 encoder they were trained to invert
+    (a shipped model records its weights as ``backbone_weights``, so ``auto`` never picks a
+    mismatched encoder; a file is taken to invert the hed weights, as every decoder trained here).
+    Cached: both are frozen, so callers share them."""
+    from pathlib import Path
 
-    decoders = load_model(name)
-    return decoders, get_backbone("vgg16", weights=metadata(name).get("backbone_weights", "hed"))
+    from stylist.backbones import get_backbone
+    from stylist.weights import metadata
+
+    weights = "hed" if Path(name).suffix == ".pt" else metadata(name).get("backbone_weights", "hed")
+    return load_named_decoders(name), get_backbone("vgg16", weights=weights)
 
 
 @torch.no_grad()
@@ -59,7 +73,7 @@ def stylize(
     alpha: float = 0.6,
     style_blend: Sequence[float] | None = None,
     masks: Sequence[torch.Tensor] | None = None,
-    decoders: WCTDecoders | None = None,
+    decoders: WCTDecoders | str | None = None,
     encoder: nn.Module | None = None,
     levels: Sequence[int] = (4, 3, 2, 1),
     eps: float = DEFAULT_EPS,
@@ -74,7 +88,11 @@ def stylize(
         style_blend: weights of several styles (without masks).
         masks: ``1 x 1 x H x W`` masks, one per style: each region takes its style's statistics,
             features outside every region are left untouched (they are only re-decoded).
-        decoders, encoder: default to the shipped decoders and their encoder (see :func:`load_shipped`).
+        decoders: which decoders invert the features: :class:`WCTDecoders` (upsampling or unpooling),
+            a shipped name (e.g. ``"wct_vgg16_decoders"``) or a ``.pt`` file; default
+            :data:`SHIPPED_DECODERS`. Unpooling decoders unpool through the switches of the image
+            each level encodes.
+        encoder: the VGG16 the decoders invert; default the one recorded with named decoders.
         levels: the levels to run, in order.
         eps: covariance regulariser of the transforms.
         truncate: whitening drops eigen-directions below this fraction of the largest eigenvalue.
@@ -85,20 +103,22 @@ def stylize(
     styles = [styles] if isinstance(styles, torch.Tensor) else list(styles)
     if masks is not None and style_blend is not None:
         raise StylistError("give either masks (one style per region) or style_blend, not both")
-    if decoders is None or encoder is None:
-        shipped_decoders, shipped_encoder = load_shipped()
-        decoders, encoder = decoders or shipped_decoders, encoder or shipped_encoder
+    if decoders is None or isinstance(decoders, str) or encoder is None:
+        named = decoders if isinstance(decoders, str) else SHIPPED_DECODERS
+        shipped_decoders, shipped_encoder = load_shipped(named)
+        decoders = shipped_decoders if decoders is None or isinstance(decoders, str) else decoders
+        encoder = encoder or shipped_encoder
     missing = [level for level in levels if level_layer(level) not in decoders]
     if missing:
         raise StylistError(f"no decoder for level(s) {missing}; available: {decoders.layers}")
     height, width = content.shape[-2:]
-    pad = (0, -width % 8, 0, -height % 8)  # the decoders' upsampling needs sides divisible by 8
+    pad = (0, -width % 8, 0, -height % 8)  # upsampling decoders need sides divisible by 8
     image = F.pad(content, pad, mode="replicate")
     if masks is not None:
         masks = [F.pad(F.interpolate(m.float(), size=(height, width), mode="nearest"), pad) for m in masks]
     for level in levels:
         layer = level_layer(level)
-        content_features = encoder(image, [layer])[layer]
+        content_features, switches = encode(encoder, image, level)
         style_features = [encoder(style, [layer])[layer] for style in styles]
         if masks is not None:
             transformed = masked_wct(content_features, style_features, masks, alpha=alpha, eps=eps, truncate=truncate)
@@ -106,7 +126,7 @@ def stylize(
             transformed = wct(
                 content_features, style_features, alpha=alpha, style_blend=style_blend, eps=eps, truncate=truncate
             )
-        image = decoders[layer](transformed).clamp(0, 1)
+        image = decoders[layer](transformed, switches).clamp(0, 1)
     return image[..., :height, :width]
 
 
@@ -116,7 +136,7 @@ def stylize_regions(
     masks: Sequence[torch.Tensor],
     *,
     alpha: float = 1.0,
-    decoders: WCTDecoders | None = None,
+    decoders: WCTDecoders | str | None = None,
     encoder: nn.Module | None = None,
 ) -> torch.Tensor:
     """Arbitrary-style transfer inside regions (e.g. garments): :func:`stylize` with one style per

@@ -19,7 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from stylist.wct.decoder import LEVELS, WCTDecoders
+from stylist.utils import StylistError
+from stylist.wct.decoder import LEVELS, WCTDecoders, load_named_decoders
 
 __all__ = ["WCTDecoderModule", "reconstruction_losses"]
 
@@ -28,15 +29,16 @@ def reconstruction_losses(
     encoder: nn.Module, decoders: WCTDecoders, images: torch.Tensor, feature_weight: float = 1.0
 ) -> dict[str, torch.Tensor]:
     """``{"pixel_<layer>", "feature_<layer>", "loss"}`` for a batch ``B x 3 x H x W`` (H, W multiples of 8).
+    Unpooling decoders get the switches of the batch's own encoding.
 
     Uncalibrated decoders (see :meth:`~stylist.wct.decoder.WCTDecoder.calibrate`) are calibrated on this batch."""
     with torch.no_grad():
-        targets = encoder(images, decoders.layers)
+        targets, switches = encoder.forward_with_switches(images, decoders.layers)
     terms: dict[str, torch.Tensor] = {}
     total = images.new_zeros(())
     for layer, decoder in decoders.items():
         decoder.calibrate(targets[layer])
-        output = decoder(targets[layer])
+        output = decoder(targets[layer], switches)
         pixel = F.mse_loss(output, images)
         feature = F.mse_loss(encoder(output, [layer])[layer], targets[layer]) / targets[layer].pow(2).mean().clamp_min(1e-8)
         terms[f"pixel_{layer}"], terms[f"feature_{layer}"] = pixel, feature
@@ -51,6 +53,9 @@ class WCTDecoderModule(pl.LightningModule):
     Args:
         encoder: the frozen VGG16 (``stylist.backbones.get_backbone``).
         levels: which ``relu{k}_1`` decoders to train.
+        unpool: train max-unpooling decoders (PhotoWCT) instead of upsampling ones.
+        init: start from these decoders' weights (a shipped name or a ``.pt`` file; same levels);
+            ``None``: He init. Either kind can start the other (their parameters are the same).
         feature_weight: ``lambda`` above.
         optimizer: a partial optimiser (``torch.optim.Adam`` with ``lr``) bound to the decoders here.
         scheduler: optional partial LR scheduler, stepped every step.
@@ -60,6 +65,8 @@ class WCTDecoderModule(pl.LightningModule):
         self,
         encoder: nn.Module,
         levels: Sequence[int] = LEVELS,
+        unpool: bool = False,
+        init: str | None = None,
         feature_weight: float = 1.0,
         optimizer: Callable[..., torch.optim.Optimizer] | None = None,
         scheduler: Callable[..., Any] | None = None,
@@ -67,7 +74,14 @@ class WCTDecoderModule(pl.LightningModule):
         super().__init__()
         self.save_hyperparameters(ignore=["encoder", "optimizer", "scheduler"])
         self.encoder = encoder.requires_grad_(False).eval()
-        self.decoders = WCTDecoders(levels)
+        self.decoders = WCTDecoders(levels, unpool=unpool)
+        if init is not None:
+            start = load_named_decoders(init)
+            missing = [layer for layer in self.decoders.layers if layer not in start]
+            if missing:
+                raise StylistError(f"init decoders '{init}' lack {missing}")
+            state = {k: v for k, v in start.state_dict().items() if not k.endswith(".unpool")}
+            self.decoders.load_state_dict(state, strict=False)
         self.feature_weight = feature_weight
         self.optimizer_factory = optimizer or (lambda params: torch.optim.Adam(params, lr=1e-3))
         self.scheduler_factory = scheduler
@@ -89,8 +103,10 @@ class WCTDecoderModule(pl.LightningModule):
         import torchvision
 
         with torch.no_grad():
-            features = self.encoder(images, self.decoders.layers)
-            rows = [images] + [self.decoders[layer](features[layer]).clamp(0, 1) for layer in self.decoders.layers]
+            features, switches = self.encoder.forward_with_switches(images, self.decoders.layers)
+            rows = [images] + [
+                self.decoders[layer](features[layer], switches).clamp(0, 1) for layer in self.decoders.layers
+            ]
         grid = torchvision.utils.make_grid(torch.cat(rows), nrow=len(images))
         for logger in self.loggers:
             if hasattr(logger.experiment, "add_image"):
