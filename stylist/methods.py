@@ -25,7 +25,7 @@ from torch import nn
 
 from stylist.utils import StylistError
 
-__all__ = ["MethodResult", "METHODS", "get_method", "run_gatys", "run_johnson", "run_wct", "run_photo"]
+__all__ = ["MethodResult", "METHODS", "get_method", "run_gatys", "run_johnson", "run_wct", "run_photo", "run_photowct"]
 
 
 @dataclass
@@ -142,40 +142,58 @@ def run_photo(
     backbone: Callable[[], nn.Module] | None = None,
     loss: Mapping[str, Any] | None = None,
     style_masks: Sequence[str] | None = None,
+    content_mask: str | None = None,
+    style_mask: str | None = None,
     segment: bool = False,
     **options: Any,
 ) -> MethodResult:
-    """Deep Photo Style Transfer (:func:`stylist.photo.stylize`). Regions: ``masks`` (one per style)
-    with optional ``style_masks`` files (one per style), or ``segment=True`` to pair the classes the
-    shipped segmenter finds in both images (:func:`stylist.photo.segment_pairs`). ``loss`` is not
-    used (the method has its own weights in ``options``)."""
-    from stylist.image import load_mask
-    from stylist.photo import segment_pairs, stylize
+    """Deep Photo Style Transfer (:func:`stylist.photo.stylize`). Regions
+    (:func:`stylist.regions.resolve_regions`): ``masks`` (one per style) with optional ``style_masks``
+    files, colour-coded label maps ``content_mask``/``style_mask``, or ``segment=True`` (the shipped
+    segmenter). ``loss`` is not used (the method has its own weights in ``options``)."""
+    from stylist.photo import stylize
+    from stylist.regions import resolve_regions
 
-    if not styles:
-        raise StylistError("photo needs at least one style image")
     if style_blend is not None:
         raise StylistError("photo does not blend styles; give one style, or one per mask")
-    styles = list(styles)
-    loaded_style_masks = None
-    if style_masks is not None:
-        if masks is None or len(style_masks) != len(styles):
-            raise StylistError("style_masks need masks, one of each per style")
-        loaded_style_masks = [load_mask(path, size=tuple(s.shape[-2:])) for path, s in zip(style_masks, styles)]
-    if segment:
-        if masks is not None or len(styles) != 1:
-            raise StylistError("segment=true takes one style image and no masks")
-        masks, loaded_style_masks = segment_pairs(content, styles[0])
-        styles = styles * len(masks)
-    encoder = backbone() if backbone is not None else None
+    styles, pairs = resolve_regions(content, styles, masks=masks, style_masks=style_masks,
+                                    content_mask=content_mask, style_mask=style_mask, segment=segment)  # fmt: skip
     result = stylize(
-        content, styles, masks=masks, style_masks=loaded_style_masks, encoder=encoder, progress=progress, **options
-    )
-    return MethodResult(
-        image=result.image,
-        history=result.history,
-        info={"backbone_weights": result.backbone_weights, "seconds_per_iteration": result.seconds_per_iteration},
-    )
+        content, styles, masks=pairs and pairs.content_masks, style_masks=pairs and pairs.style_masks,
+        encoder=backbone() if backbone is not None else None, progress=progress, **options,
+    )  # fmt: skip
+    info = {"backbone_weights": result.backbone_weights, "seconds_per_iteration": result.seconds_per_iteration}
+    return MethodResult(image=result.image, history=result.history, info={**info, **(pairs.info() if pairs else {})})
+
+
+def run_photowct(
+    content: torch.Tensor,
+    styles: Sequence[torch.Tensor],
+    *,
+    masks: Sequence[torch.Tensor] | None = None,
+    style_blend: Sequence[float] | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    backbone: Callable[[], nn.Module] | None = None,
+    loss: Mapping[str, Any] | None = None,
+    style_masks: Sequence[str] | None = None,
+    content_mask: str | None = None,
+    style_mask: str | None = None,
+    segment: bool = False,
+    **options: Any,
+) -> MethodResult:
+    """FastPhotoStyle (:func:`stylist.photowct.stylize`) with the regions of :func:`run_photo`;
+    ``backbone`` and ``loss`` are not used (the decoders fix the encoder), nor ``seed`` (deterministic)."""
+    from stylist.photowct import stylize
+    from stylist.regions import resolve_regions
+
+    if style_blend is not None:
+        raise StylistError("photowct does not blend styles; give one style, or one per mask")
+    styles, pairs = resolve_regions(content, styles, masks=masks, style_masks=style_masks,
+                                    content_mask=content_mask, style_mask=style_mask, segment=segment)  # fmt: skip
+    result = stylize(content, styles, masks=pairs and pairs.content_masks, style_masks=pairs and pairs.style_masks,
+                     **options)  # fmt: skip
+    return MethodResult(image=result.image, info={"seconds": result.seconds, **(pairs.info() if pairs else {})})
 
 
 METHODS: dict[str, Callable[..., MethodResult]] = {
@@ -183,6 +201,7 @@ METHODS: dict[str, Callable[..., MethodResult]] = {
     "johnson": run_johnson,
     "wct": run_wct,
     "photo": run_photo,
+    "photowct": run_photowct,
 }
 
 

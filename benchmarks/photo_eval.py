@@ -1,0 +1,173 @@
+"""Photorealistic style transfer benchmark: does the colour move, region to region, while the photo
+stays a photo? Every method runs on the same pairs in the same run, at one size:
+
+* ``baseline``: global Lab mean/std transfer (:func:`stylist.colour.match_lab_statistics`);
+* ``photowct`` and ``photo``: :data:`stylist.methods.METHODS` with the pair's colour-coded label maps
+  (``content_mask=``/``style_mask=``, the label-map path users take), their default options;
+* ``photo_init``: ablation, ``photo`` with both optimisation stages skipped (its regional Lab
+  histogram start and the local affine filter only), to show what the optimisation adds.
+
+Measures (:mod:`stylist.metrics`): ``colour_ratio`` ``W(out, style) / W(content, style)``,
+``semantic_colour_ratio`` (the same per label-map region pair, weighted by content area),
+``structure`` (SSIM structure term of the grey levels), ``seconds`` per image (wall time of the
+method call, loading excluded). Pairs: the shared day photos with ``hoovertowernight`` as the night
+style and back, and ModaNet-format street photos (val ids 801-808) with each other; label maps in
+``benchmarks/photo_pairs/`` (made by ``benchmarks/photo_pairs.py``).
+
+    OMP_NUM_THREADS=1 python benchmarks/photo_eval.py [--size 512] [--methods baseline photowct photo photo_init]
+        [--pairs golden_gate-hoovertowernight ...] [--out benchmarks/results/photo_eval]
+        [--set photo.stage1_iterations=40 ...]
+
+Writes ``<out>/runs.csv``, ``<out>/summary.md`` (medians per method), ``<out>/images/`` and
+``<out>/figure.png`` (content | style | one column per method), all rewritten after every pair.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import platform
+import statistics
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+import yaml
+
+from stylist.colour import match_lab_statistics
+from stylist.image import image_grid, load_image, save_image
+from stylist.methods import get_method
+from stylist.metrics import colour_ratio, semantic_colour_ratio, structure_similarity
+from stylist.regions import label_map_pairs
+from stylist.utils import StylistError, atomic_write
+
+HERE = Path(__file__).resolve().parent
+LABELS = HERE / "photo_pairs"
+SHARED = HERE.parents[1] / "shared" / "data"
+STREET = SHARED / "modanet_ccp" / "images"
+
+
+def _photo(name: str) -> tuple[str, Path]:
+    """A pair member: (image spec, label map)."""
+    if name.isdigit():
+        return str(STREET / f"{int(name):07d}.jpg"), LABELS / f"{int(name):07d}_labels.png"
+    return str(SHARED / "images" / f"{name}.jpg"), LABELS / f"{name}_labels.png"
+
+
+PAIRS = [
+    ("golden_gate", "hoovertowernight"),
+    ("tubingen", "hoovertowernight"),
+    ("hoovertowernight", "golden_gate"),
+    ("tubingen", "golden_gate"),
+    ("801", "802"),
+    ("803", "804"),
+    ("805", "806"),
+    ("807", "808"),
+]
+METHOD_NAMES = ("baseline", "photowct", "photo", "photo_init")
+
+
+def _runner(method: str, options: dict[str, Any]) -> Callable[..., torch.Tensor]:
+    if method == "baseline":
+        return lambda content, style, content_map, style_map: match_lab_statistics(content, style)
+    if method == "photo_init":  # ablation: photo's start and post-processing without its two stages
+        method, options = "photo", {"stage1_iterations": 0, "stage2_iterations": 0, **options}
+    run = get_method(method)
+    return lambda content, style, content_map, style_map: run(
+        content, [style], content_mask=str(content_map), style_mask=str(style_map), progress=False, **options
+    ).image
+
+
+def _parse_sets(items: list[str]) -> dict[str, dict[str, Any]]:
+    """``["photo.stage1_iterations=40"]`` -> ``{"photo": {"stage1_iterations": 40}}`` (YAML values)."""
+    options: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        method, _, option = key.partition(".")
+        if not option or method not in METHOD_NAMES:
+            raise StylistError(f"--set takes method.option=value with a method in {METHOD_NAMES}, not '{item}'")
+        options.setdefault(method, {})[option] = yaml.safe_load(value)
+    return options
+
+
+def _write(out: Path, rows: list[dict[str, Any]], methods: list[str], args: argparse.Namespace, figure_rows: list) -> None:
+    fields = ["method", "pair", "seconds", "colour_ratio", "semantic_colour_ratio", "structure"]
+    with atomic_write(out / "runs.csv") as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows({k: (f"{row[k]:.4f}" if isinstance(row[k], float) else row[k]) for k in fields} for row in rows)
+    lines = [
+        f"Medians over {len({r['pair'] for r in rows})} pairs at {args.size} px; machine: {platform.machine()} "
+        f"{platform.processor() or ''}, torch threads {torch.get_num_threads()}, {datetime.date.today()} "
+        "(2-core CPU shared with other jobs: seconds are upper bounds).",
+        f"Command: `OMP_NUM_THREADS=1 python benchmarks/photo_eval.py {' '.join(args.argv)}`",
+        "",
+        "| method | pairs | colour ratio | semantic colour ratio | structure | seconds |",
+        "|---|---|---|---|---|---|",
+    ]
+    for method in methods:
+        mine = [r for r in rows if r["method"] == method]
+        if mine:
+            med = {k: statistics.median(r[k] for r in mine) for k in fields[2:]}
+            lines.append(
+                f"| {method} | {len(mine)} | {med['colour_ratio']:.3f} | {med['semantic_colour_ratio']:.3f} | "
+                f"{med['structure']:.3f} | {med['seconds']:.1f} |"
+            )
+    with atomic_write(out / "summary.md") as tmp:
+        tmp.write_text("\n".join(lines) + "\n")
+    labels = [row[0] for row in figure_rows]
+    grid = image_grid([row[1] for row in figure_rows], row_labels=labels, col_labels=["content", "style", *methods], cell=args.cell)
+    save_image(grid, out / "figure.png")
+
+
+def main(argv: list[str] | None = None) -> None:
+    import sys
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--methods", nargs="+", default=list(METHOD_NAMES), choices=METHOD_NAMES)
+    parser.add_argument("--pairs", nargs="+", default=[f"{c}-{s}" for c, s in PAIRS])
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "photo_eval")
+    parser.add_argument("--set", nargs="*", default=[], dest="sets")
+    parser.add_argument("--cell", type=int, default=256)
+    args = parser.parse_args(argv)
+    args.argv = sys.argv[1:] if argv is None else argv
+    torch.set_num_threads(1)
+    options = _parse_sets(args.sets)
+    pairs = [tuple(p.split("-")) for p in args.pairs]
+    for content_name, style_name in pairs:
+        for _, labels in (_photo(content_name), _photo(style_name)):
+            if not labels.is_file():
+                raise SystemExit(f"missing label map {labels}: run python benchmarks/photo_pairs.py")
+    runners = {m: _runner(m, options.get(m, {})) for m in args.methods}
+    rows: list[dict[str, Any]] = []
+    figure_rows: list = []
+    for content_name, style_name in pairs:
+        (content_spec, content_map), (style_spec, style_map) = _photo(content_name), _photo(style_name)
+        content, style = load_image(content_spec, size=args.size), load_image(style_spec, size=args.size)
+        regions = label_map_pairs(content_map, style_map, tuple(content.shape[-2:]), tuple(style.shape[-2:]))
+        pair = f"{content_name}-{style_name}"
+        cells = [content, style]
+        for method, run in runners.items():
+            torch.manual_seed(0)
+            start = time.perf_counter()
+            image = run(content, style, content_map, style_map)
+            seconds = time.perf_counter() - start
+            row = {
+                "method": method, "pair": pair, "seconds": seconds,
+                "colour_ratio": colour_ratio(image, content, style),
+                "semantic_colour_ratio": semantic_colour_ratio(image, content, style, regions.content_masks, regions.style_masks),
+                "structure": structure_similarity(image, content),
+            }  # fmt: skip
+            print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
+            rows.append(row)
+            cells.append(image)
+            save_image(image, args.out / "images" / f"{method}_{pair}.png")
+        figure_rows.append((f"{content_name}\nx {style_name}", cells))
+        _write(args.out, rows, list(runners), args, figure_rows)
+
+
+if __name__ == "__main__":
+    main()
