@@ -1,7 +1,8 @@
 """``python -m stylist.compare``: every method on the same content/style pairs and sizes; writes a
 side-by-side grid per size, a per-run CSV and a per-method Markdown/CSV summary with training time
 (from the shipped models' metadata), inference seconds per image, Gram style distance and content
-distance (one common VGG16, :mod:`stylist.metrics`) and SSIM to the content.
+distance (one common VGG16, :mod:`stylist.metrics`), the style ratio and relative content distance of
+:func:`stylist.metrics.transfer_scores` and SSIM to the content.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from omegaconf import DictConfig
 from stylist.cli import CONFIG_DIR, plain, user_errors_exit
 from stylist.cli.stylize import machine_info
 from stylist.image import image_grid, load_image, save_image
-from stylist.metrics import content_distance, style_distance
+from stylist.metrics import content_distance, style_distance, transfer_scores
 from stylist.utils import StylistError, atomic_write, seed_everything
 
 log = logging.getLogger("stylist.compare")
@@ -28,6 +29,8 @@ log = logging.getLogger("stylist.compare")
 __all__ = ["ssim", "measure", "training_seconds", "compare_from_config", "main"]
 
 NA = "n/a"
+#: The columns of :func:`measure`.
+MEASURES = ("style_distance", "content_distance", "style_ratio", "content_ratio", "ssim")
 
 
 def ssim(image: torch.Tensor, content: torch.Tensor) -> float:
@@ -39,10 +42,12 @@ def ssim(image: torch.Tensor, content: torch.Tensor) -> float:
 
 
 def measure(encoder: torch.nn.Module, image: torch.Tensor, content: torch.Tensor, style: torch.Tensor) -> dict[str, float]:
-    """``style_distance``, ``content_distance`` and ``ssim`` of a stylised ``image``."""
+    """``style_distance``, ``content_distance``, ``style_ratio``, ``content_ratio`` and ``ssim`` of a
+    stylised ``image``."""
     return {
         "style_distance": style_distance(encoder, image, style),
         "content_distance": content_distance(encoder, image, content),
+        **transfer_scores(encoder, image, content, style),
         "ssim": ssim(image, content),
     }
 
@@ -136,7 +141,7 @@ def compare_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
                         "method": method, "size": size, "content": Path(content_name).stem, "style": style_name,
                     }  # fmt: skip
                     if image is None:
-                        row.update(seconds=NA, style_distance=NA, content_distance=NA, ssim=NA)
+                        row.update({key: NA for key in ("seconds", *MEASURES)})
                         cells.append(torch.ones_like(content))
                     else:
                         row.update(seconds=seconds, **measure(encoder, image, content, style))
@@ -159,7 +164,7 @@ def _mean(values: list[Any]) -> float | str:
 
 
 def _write_tables(cfg: DictConfig, rows: list[dict[str, Any]], methods: list[str], out: Path, seconds: float) -> None:
-    fields = ["method", "size", "content", "style", "seconds", "style_distance", "content_distance", "ssim"]
+    fields = ["method", "size", "content", "style", "seconds", *MEASURES]
     with atomic_write(out / "runs.csv") as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
@@ -174,7 +179,7 @@ def _write_tables(cfg: DictConfig, rows: list[dict[str, Any]], methods: list[str
                 "method": method, "size": size,
                 "training_s": train if train is not None else (0.0 if not specs[method].get("trained_model") else NA),
                 "runs": sum(isinstance(r["seconds"], float) for r in mine),
-                **{key: _mean([r[key] for r in mine]) for key in ("seconds", "style_distance", "content_distance", "ssim")},
+                **{key: _mean([r[key] for r in mine]) for key in ("seconds", *MEASURES)},
             })  # fmt: skip
     columns = list(summary[0]) if summary else []
     with atomic_write(out / "summary.csv") as tmp, open(tmp, "w", newline="") as handle:

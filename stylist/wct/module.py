@@ -72,6 +72,7 @@ class WCTDecoderModule(pl.LightningModule):
         scheduler: Callable[..., Any] | None = None,
     ) -> None:
         super().__init__()
+        levels = [int(level) for level in levels]  # plain ints: checkpoints must load with weights_only=True
         self.save_hyperparameters(ignore=["encoder", "optimizer", "scheduler"])
         self.encoder = encoder.requires_grad_(False).eval()
         self.decoders = WCTDecoders(levels, unpool=unpool)

@@ -42,3 +42,4 @@ def test_compare_runs_end_to_end(compose_cfg, tmp_path, monkeypatch):
         summary = list(csv.DictReader(handle))
     assert [row["method"] for row in summary] == ["gatys", "wct", "photo"]
     assert all(float(row["ssim"]) <= 1.0 for row in summary)
+    assert all(float(row["style_ratio"]) >= 0 and float(row["content_ratio"]) >= 0 for row in summary)

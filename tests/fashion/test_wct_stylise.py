@@ -11,10 +11,10 @@ from stylist.methods import run_wct
 from stylist.wct import WCTDecoders
 
 
-@pytest.fixture
-def random_wct(monkeypatch, random_encoder):
+@pytest.fixture(params=[False, True], ids=["upsample", "unpool"])
+def random_wct(request, monkeypatch, random_encoder):
     torch.manual_seed(0)
-    decoders = WCTDecoders().eval()
+    decoders = WCTDecoders(unpool=request.param).eval()
     monkeypatch.setattr(stylist.wct, "load_shipped", lambda name: (decoders, random_encoder))
 
 
