@@ -18,8 +18,10 @@ style and back, and ModaNet-format street photos (val ids 801-808) with each oth
         [--pairs golden_gate-hoovertowernight ...] [--out benchmarks/results/photo_eval]
         [--set photo.stage1_iterations=40 ...]
 
-Writes ``<out>/runs.csv``, ``<out>/summary.md`` (medians per method), ``<out>/images/`` and
-``<out>/figure.png`` (content | style | one column per method), all rewritten after every pair.
+Writes ``<out>/rows/<method>_<pair>.json`` and ``<out>/images/<method>_<pair>.png`` per run, and
+rebuilds ``<out>/runs.csv``, ``<out>/summary.md`` (medians per method) and ``<out>/figure.png``
+(content | style | one column per method) from all rows after every pair, so several processes
+can run disjoint subsets into one folder (``--report-only`` rebuilds at the end).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
+import json
 import platform
 import statistics
 import time
@@ -92,34 +95,47 @@ def _parse_sets(items: list[str]) -> dict[str, dict[str, Any]]:
     return options
 
 
-def _write(out: Path, rows: list[dict[str, Any]], methods: list[str], args: argparse.Namespace, figure_rows: list) -> None:
-    fields = ["method", "pair", "seconds", "colour_ratio", "semantic_colour_ratio", "structure"]
+def _report(out: Path, size: int, cell: int) -> None:
+    """Rebuild ``runs.csv``, ``summary.md`` and ``figure.png`` from every ``rows/*.json`` under ``out``
+    (so that several processes can run disjoint subsets into one folder)."""
+    rows = [json.loads(path.read_text()) for path in sorted((out / "rows").glob("*.json"))]
+    pair_order = [f"{c}-{s}" for c, s in PAIRS]
+    rows.sort(key=lambda r: (pair_order.index(r["pair"]) if r["pair"] in pair_order else 99, METHOD_NAMES.index(r["method"])))
+    fields = ["method", "pair", "seconds", "colour_ratio", "semantic_colour_ratio", "structure", "date", "command"]
     with atomic_write(out / "runs.csv") as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows({k: (f"{row[k]:.4f}" if isinstance(row[k], float) else row[k]) for k in fields} for row in rows)
+    methods = [m for m in METHOD_NAMES if any(r["method"] == m for r in rows)]
     lines = [
-        f"Medians over {len({r['pair'] for r in rows})} pairs at {args.size} px; machine: {platform.machine()} "
-        f"{platform.processor() or ''}, torch threads {torch.get_num_threads()}, {datetime.date.today()} "
-        "(2-core CPU shared with other jobs: seconds are upper bounds).",
-        f"Command: `OMP_NUM_THREADS=1 python benchmarks/photo_eval.py {' '.join(args.argv)}`",
+        f"Medians over the pairs at {size} px; machine: {platform.machine()} CPU, 2 cores shared with other jobs "
+        f"(load average ~14 during the runs: seconds are upper bounds), torch threads 1; "
+        f"{sorted({r['date'] for r in rows})}. Commands: {sorted({r['command'] for r in rows})}.",
         "",
         "| method | pairs | colour ratio | semantic colour ratio | structure | seconds |",
         "|---|---|---|---|---|---|",
     ]
     for method in methods:
         mine = [r for r in rows if r["method"] == method]
-        if mine:
-            med = {k: statistics.median(r[k] for r in mine) for k in fields[2:]}
-            lines.append(
-                f"| {method} | {len(mine)} | {med['colour_ratio']:.3f} | {med['semantic_colour_ratio']:.3f} | "
-                f"{med['structure']:.3f} | {med['seconds']:.1f} |"
-            )
+        med = {k: statistics.median(r[k] for r in mine) for k in fields[2:6]}
+        lines.append(
+            f"| {method} | {len(mine)} | {med['colour_ratio']:.3f} | {med['semantic_colour_ratio']:.3f} | "
+            f"{med['structure']:.3f} | {med['seconds']:.1f} |"
+        )
     with atomic_write(out / "summary.md") as tmp:
         tmp.write_text("\n".join(lines) + "\n")
-    labels = [row[0] for row in figure_rows]
-    grid = image_grid([row[1] for row in figure_rows], row_labels=labels, col_labels=["content", "style", *methods], cell=args.cell)
-    save_image(grid, out / "figure.png")
+    figure_rows, labels = [], []
+    for pair in [p for p in pair_order if any(r["pair"] == p for r in rows)]:
+        content_name, style_name = pair.split("-")
+        cells = [load_image(_photo(content_name)[0], size=size), load_image(_photo(style_name)[0], size=size)]
+        for method in methods:
+            path = out / "images" / f"{method}_{pair}.png"
+            cells.append(load_image(path) if path.is_file() else torch.ones(1, 3, 16, 16))
+        figure_rows.append(cells)
+        labels.append(f"{content_name}\nx {style_name}")
+    if figure_rows:
+        grid = image_grid(figure_rows, row_labels=labels, col_labels=["content", "style", *methods], cell=cell)
+        save_image(grid, out / "figure.png")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -132,8 +148,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=HERE / "results" / "photo_eval")
     parser.add_argument("--set", nargs="*", default=[], dest="sets")
     parser.add_argument("--cell", type=int, default=256)
+    parser.add_argument("--report-only", action="store_true", help="only rebuild the tables and figure")
     args = parser.parse_args(argv)
-    args.argv = sys.argv[1:] if argv is None else argv
+    command = "OMP_NUM_THREADS=1 python benchmarks/photo_eval.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    if args.report_only:
+        _report(args.out, args.size, args.cell)
+        return
     torch.set_num_threads(1)
     options = _parse_sets(args.sets)
     pairs = [tuple(p.split("-")) for p in args.pairs]
@@ -142,14 +162,11 @@ def main(argv: list[str] | None = None) -> None:
             if not labels.is_file():
                 raise SystemExit(f"missing label map {labels}: run python benchmarks/photo_pairs.py")
     runners = {m: _runner(m, options.get(m, {})) for m in args.methods}
-    rows: list[dict[str, Any]] = []
-    figure_rows: list = []
     for content_name, style_name in pairs:
         (content_spec, content_map), (style_spec, style_map) = _photo(content_name), _photo(style_name)
         content, style = load_image(content_spec, size=args.size), load_image(style_spec, size=args.size)
         regions = label_map_pairs(content_map, style_map, tuple(content.shape[-2:]), tuple(style.shape[-2:]))
         pair = f"{content_name}-{style_name}"
-        cells = [content, style]
         for method, run in runners.items():
             torch.manual_seed(0)
             start = time.perf_counter()
@@ -160,13 +177,13 @@ def main(argv: list[str] | None = None) -> None:
                 "colour_ratio": colour_ratio(image, content, style),
                 "semantic_colour_ratio": semantic_colour_ratio(image, content, style, regions.content_masks, regions.style_masks),
                 "structure": structure_similarity(image, content),
+                "date": datetime.date.today().isoformat(), "command": command,
             }  # fmt: skip
-            print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
-            rows.append(row)
-            cells.append(image)
+            print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items() if k != "command"}, flush=True)
             save_image(image, args.out / "images" / f"{method}_{pair}.png")
-        figure_rows.append((f"{content_name}\nx {style_name}", cells))
-        _write(args.out, rows, list(runners), args, figure_rows)
+            with atomic_write(args.out / "rows" / f"{method}_{pair}.json") as tmp:
+                tmp.write_text(json.dumps(row, indent=1))
+        _report(args.out, args.size, args.cell)
 
 
 if __name__ == "__main__":

@@ -77,7 +77,7 @@ def stylize(
     decoders: str | nn.Module = "wct_vgg16_decoders",
     encoder: nn.Module | None = None,
     alpha: float = 1.0,
-    levels: Sequence[int] = (4, 3, 2, 1),
+    levels: Sequence[int] = (2, 1),
     smooth_weight: float = 30.0,
     smooth_size: int | None = 256,
     filter_radius: int = 2,
@@ -94,7 +94,7 @@ def stylize(
             :class:`~stylist.wct.WCTDecoders`); upsampling decoders also work, with softer edges.
         encoder: the VGG16 the decoders invert (default: the one recorded with named decoders).
         alpha: WCT blend at every level (1: the paper's full transform).
-        levels: WCT levels, coarse to fine.
+        levels: WCT levels, coarse to fine (the paper: 4, 3, 2, 1; see the module docstring).
         smooth_weight: ``lambda`` of the smoothing system at ``smooth_size`` px (0: no smoothing).
         smooth_size, filter_radius, filter_eps: see :func:`smooth`.
 
