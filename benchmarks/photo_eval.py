@@ -110,7 +110,7 @@ def _report(out: Path, size: int, cell: int) -> None:
     methods = [m for m in METHOD_NAMES if any(r["method"] == m for r in rows)]
     lines = [
         f"Medians over the pairs at {size} px; machine: {platform.machine()} CPU, 2 cores shared with other jobs "
-        f"(load average ~14 during the runs, so wall seconds are several times the CPU seconds one free core would need), "
+        f"(load average 14-25 during the runs, so wall seconds are several times the CPU seconds one free core would need), "
         f"torch threads 1; "
         f"{sorted({r['date'] for r in rows})}. Commands: {sorted({r['command'] for r in rows})}.",
         "",
