@@ -35,7 +35,7 @@ from torch import nn
 
 from stylist.utils import StylistError
 
-__all__ = ["MethodResult", "Method", "METHODS", "register", "get_method", "Gatys", "Johnson", "WCT", "Photo"]
+__all__ = ["MethodResult", "Method", "METHODS", "register", "get_method", "Gatys", "Johnson", "WCT", "Photo", "PhotoWCT"]
 
 #: A loss factory: called with the encoder, returns a :class:`~stylist.losses.PerceptualLoss`
 #: (what ``conf/loss/*.yaml`` instantiates to, as in training).
@@ -285,16 +285,19 @@ class WCT(Method):
 
 @register
 class Photo(Method):
-    """Deep Photo Style Transfer (Luan et al. 2017, :func:`stylist.photo.stylize`).
+    """Deep Photo Style Transfer (Luan et al. 2017, :func:`stylist.photo.stylize`): the paper's two
+    stages and its weights, then the local affine filter.
 
     Args:
         backbone: the encoder (default: ``get_backbone("vgg16")``).
-        loss: a loss factory ``loss(encoder) -> PerceptualLoss`` (the method's own layers and
-            weights, ``conf/method/photo.yaml``; default: :func:`stylist.photo.stylize`'s).
+        content_mask, style_mask: colour-coded label maps (PNG paths); each colour is a region and
+            regions pair by colour (:func:`stylist.regions.resolve_regions`).
         style_masks: one mask file per style image, pairing with the call's ``masks``.
-        segment: take the regions from the shipped segmenter instead: the classes found in both
-            images (:func:`stylist.photo.segment_pairs`); one style image and no masks.
-        iterations, photo_weight, scales, laplacian_eps, lr: see :func:`stylist.photo.stylize`.
+        segment: regions from the shipped segmenter (the classes found in both images).
+        options: :func:`stylist.photo.stylize`'s (``size``, ``stage1_iterations``,
+            ``stage2_iterations``, ``init``, ``content_weight``, ``style_weight``, ``matting_lambda``,
+            ``content_layers``, ``laplacian_eps``, ``post_radius``, ``post_eps``, ``lr``). The method
+            builds its own perceptual loss with the paper's layers and weights, so no loss is injected.
     """
 
     name = "photo"
@@ -302,41 +305,71 @@ class Photo(Method):
     def __init__(
         self,
         backbone: nn.Module | None = None,
-        loss: LossFactory | None = None,
-        iterations: int = 100,
-        photo_weight: float = 1e8,
-        scales: Sequence[float] = (1.0,),
-        laplacian_eps: float = 1e-7,
-        lr: float = 1.0,
+        content_mask: str | None = None,
+        style_mask: str | None = None,
         style_masks: Sequence[str] | None = None,
         segment: bool = False,
+        **options: Any,
     ) -> None:
-        self.backbone, self.loss, self.style_masks, self.segment = backbone, loss, style_masks, segment
-        self.options = dict(
-            iterations=iterations, photo_weight=photo_weight, scales=list(scales), laplacian_eps=laplacian_eps, lr=lr
-        )
+        self.backbone, self.segment = backbone, segment
+        self.content_mask, self.style_mask, self.style_masks = content_mask, style_mask, style_masks
+        self.options = {key: list(value) if isinstance(value, (list, tuple)) else value for key, value in options.items()}
 
     def run(self, content, styles, masks, blend, *, seed, progress) -> MethodResult:
-        from stylist.image import load_mask
-        from stylist.photo import segment_pairs, stylize
+        from stylist.photo import stylize
+        from stylist.regions import resolve_regions
 
         if blend is not None:
             raise StylistError("photo does not blend styles; give one style, or one per mask")
-        loaded_style_masks = None
-        if self.style_masks is not None:
-            if masks is None or len(self.style_masks) != len(styles):
-                raise StylistError("style_masks need masks, one of each per style")
-            loaded_style_masks = [load_mask(path, size=tuple(s.shape[-2:])) for path, s in zip(self.style_masks, styles)]
-        if self.segment:
-            if masks is not None or len(styles) != 1:
-                raise StylistError("segment=true takes one style image and no masks")
-            masks, loaded_style_masks = segment_pairs(content, styles[0])
-            styles = styles * len(masks)
+        styles, pairs = resolve_regions(content, styles, masks=masks, style_masks=self.style_masks,
+                                        content_mask=self.content_mask, style_mask=self.style_mask,
+                                        segment=self.segment)  # fmt: skip
         encoder = self.backbone = _default_backbone(self.backbone)
-        loss = self.loss(encoder) if self.loss is not None else None
         result = stylize(
-            content, styles, masks=masks, style_masks=loaded_style_masks, encoder=encoder, loss=loss,
-            progress=progress, **self.options,
+            content, styles, masks=pairs and pairs.content_masks, style_masks=pairs and pairs.style_masks,
+            encoder=encoder, progress=progress, **self.options,
         )  # fmt: skip
-        return MethodResult(image=result.image, history=result.history, info=_optimisation_info(result))
+        info = {**_optimisation_info(result), **(pairs.info() if pairs else {})}
+        return MethodResult(image=result.image, history=result.history, info=info)
 
+
+@register
+class PhotoWCT(Method):
+    """FastPhotoStyle (Li et al. 2018, :func:`stylist.photowct.stylize`): PhotoWCT through the
+    unpooling decoders, then the closed-form matting smoothing. Regions as :class:`Photo`'s.
+
+    Args:
+        model: the decoders (a shipped name or a ``.pt`` file); they fix the encoder.
+        content_mask, style_mask, style_masks, segment: see :class:`Photo`.
+        options: :func:`stylist.photowct.stylize`'s (``alpha``, ``levels``, ``smooth_weight``,
+            ``smooth_size``, ``filter_radius``, ``filter_eps``).
+    """
+
+    name = "photowct"
+    needs = ("style", "model")
+
+    def __init__(
+        self,
+        model: str = "wct_vgg16_decoders",
+        content_mask: str | None = None,
+        style_mask: str | None = None,
+        style_masks: Sequence[str] | None = None,
+        segment: bool = False,
+        **options: Any,
+    ) -> None:
+        self.model, self.segment = model, segment
+        self.content_mask, self.style_mask, self.style_masks = content_mask, style_mask, style_masks
+        self.options = {key: list(value) if isinstance(value, (list, tuple)) else value for key, value in options.items()}
+
+    def run(self, content, styles, masks, blend, *, seed, progress) -> MethodResult:
+        from stylist.photowct import stylize
+        from stylist.regions import resolve_regions
+
+        if blend is not None:
+            raise StylistError("photowct does not blend styles; give one style, or one per mask")
+        styles, pairs = resolve_regions(content, styles, masks=masks, style_masks=self.style_masks,
+                                        content_mask=self.content_mask, style_mask=self.style_mask,
+                                        segment=self.segment)  # fmt: skip
+        result = stylize(content, styles, masks=pairs and pairs.content_masks, style_masks=pairs and pairs.style_masks,
+                         decoders=self.model, **self.options)  # fmt: skip
+        return MethodResult(image=result.image, info={"seconds": result.seconds, **(pairs.info() if pairs else {})})

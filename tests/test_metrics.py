@@ -1,10 +1,12 @@
-"""The transfer scores of stylist.metrics: style ratio and relative content distance."""
+"""stylist.metrics: the transfer scores (style ratio, relative content distance) and the photorealism
+measures (colour ratio, semantic colour ratio, SSIM structure term)."""
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from stylist.metrics import transfer_scores
+from stylist.metrics import colour_ratio, semantic_colour_ratio, structure_similarity, transfer_scores
+from stylist.utils import StylistError
 
 
 def test_scores_at_the_ends_of_the_scale(random_encoder):
@@ -23,3 +25,42 @@ def test_style_ratio_is_zero_for_the_style_itself_and_scale_free(random_encoder)
     half = F.interpolate(content, size=(32, 32), mode="bilinear", antialias=True, align_corners=False)
     small = transfer_scores(random_encoder, half, content, style, size=32)  # the content is compared at 32 px
     assert big["style_ratio"] == pytest.approx(1.0, rel=1e-5) and small["content_ratio"] < 1e-8
+
+
+@pytest.fixture(scope="module")
+def pair():
+    generator = torch.Generator().manual_seed(0)
+    content = torch.rand(1, 3, 32, 32, generator=generator)
+    style = (0.5 * torch.rand(1, 3, 32, 32, generator=generator) + torch.tensor([0.4, 0.1, 0.0]).view(1, 3, 1, 1)).clamp(0, 1)
+    return content, style
+
+
+def test_colour_ratio_is_one_without_transfer_and_zero_with_the_style_colours(pair):
+    content, style = pair
+    assert colour_ratio(content, content, style) == pytest.approx(1.0)
+    assert colour_ratio(style, content, style) == pytest.approx(0.0, abs=1e-9)
+    shuffled = style.flatten(2)[..., torch.randperm(32 * 32)].reshape(style.shape)  # same colours, no structure
+    assert colour_ratio(shuffled, content, style) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_semantic_ratio_weights_regions_by_content_area(pair):
+    content, style = pair
+    whole = [torch.ones(1, 1, 32, 32)], [torch.ones(1, 1, 32, 32)]
+    assert semantic_colour_ratio(content, content, style, *whole) == pytest.approx(1.0)
+    top = torch.zeros(1, 1, 32, 32)
+    top[..., :8, :] = 1  # a quarter of the content
+    output = content.clone()
+    output[..., 8:, :] = style[..., 8:, :]  # the bottom region moved fully, the top not at all
+    masks, style_masks = [top, 1 - top], [top, 1 - top]
+    assert semantic_colour_ratio(output, content, style, masks, style_masks) == pytest.approx(0.25, abs=1e-6)
+    with pytest.raises(StylistError):
+        semantic_colour_ratio(content, content, style, [torch.zeros(1, 1, 32, 32)], [top])
+
+
+def test_structure_is_one_for_the_content_and_low_for_noise_or_inversion(pair):
+    content, style = pair
+    smooth = torch.nn.functional.avg_pool2d(content, 5, 1, 2)  # some structure to keep
+    assert structure_similarity(smooth, smooth) == pytest.approx(1.0)
+    assert structure_similarity(0.5 * smooth + 0.2, smooth) == pytest.approx(1.0, abs=1e-3)  # a colour change
+    assert structure_similarity(1 - smooth, smooth) < 0
+    assert structure_similarity(style, smooth) < 0.3

@@ -73,6 +73,7 @@ def stylize(
     alpha: float = 0.6,
     style_blend: Sequence[float] | None = None,
     masks: Sequence[torch.Tensor] | None = None,
+    style_masks: Sequence[torch.Tensor | None] | None = None,
     decoders: WCTDecoders | str | None = None,
     encoder: nn.Module | None = None,
     levels: Sequence[int] = (4, 3, 2, 1),
@@ -88,6 +89,8 @@ def stylize(
         style_blend: weights of several styles (without masks).
         masks: ``1 x 1 x H x W`` masks, one per style: each region takes its style's statistics,
             features outside every region are left untouched (they are only re-decoded).
+        style_masks: with ``masks``, ``1 x 1 x h x w`` masks of the style images (or ``None``): region
+            ``i`` takes the statistics of style ``i`` inside ``style_masks[i]`` only.
         decoders: which decoders invert the features: :class:`WCTDecoders` (upsampling or unpooling),
             a shipped name (e.g. ``"wct_vgg16_decoders"``) or a ``.pt`` file; default
             :data:`SHIPPED_DECODERS`. Unpooling decoders unpool through the switches of the image
@@ -103,6 +106,8 @@ def stylize(
     styles = [styles] if isinstance(styles, torch.Tensor) else list(styles)
     if masks is not None and style_blend is not None:
         raise StylistError("give either masks (one style per region) or style_blend, not both")
+    if style_masks is not None and masks is None:
+        raise StylistError("style_masks need masks (one content mask per style)")
     if decoders is None or isinstance(decoders, str) or encoder is None:
         named = decoders if isinstance(decoders, str) else SHIPPED_DECODERS
         shipped_decoders, shipped_encoder = load_shipped(named)
@@ -121,7 +126,9 @@ def stylize(
         content_features, switches = encode(encoder, image, level)
         style_features = [encoder(style, [layer])[layer] for style in styles]
         if masks is not None:
-            transformed = masked_wct(content_features, style_features, masks, alpha=alpha, eps=eps, truncate=truncate)
+            transformed = masked_wct(
+                content_features, style_features, masks, alpha=alpha, eps=eps, truncate=truncate, style_masks=style_masks
+            )
         else:
             transformed = wct(
                 content_features, style_features, alpha=alpha, style_blend=style_blend, eps=eps, truncate=truncate

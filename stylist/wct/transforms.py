@@ -128,23 +128,37 @@ def masked_wct(
     alpha: float = 1.0,
     eps: float = DEFAULT_EPS,
     truncate: float = DEFAULT_TRUNCATE,
+    style_masks: Sequence[torch.Tensor | None] | None = None,
 ) -> torch.Tensor:
     """WCT inside regions: region ``i`` (``masks[i] > 0.5`` after resizing to the features) gets the
-    statistics of ``styles[i]`` from the statistics of its own content positions; positions in no
-    region keep their features exactly. Where regions overlap, the later one wins.
+    statistics of ``styles[i]`` (only inside ``style_masks[i]``, if given) from the statistics of its
+    own content positions; positions in no region keep their features exactly. Where regions
+    overlap, the later one wins. A style region that vanishes at the features' resolution falls back
+    to the whole style image.
 
     Args:
         content: ``1 x C x H x W``; styles: ``1 x C x h_i x w_i`` each; masks: ``1 x 1 x H' x W'`` each
-        (any size, nearest-resized to ``H x W``).
+        (any size, nearest-resized to ``H x W``); style_masks: ``1 x 1 x h' x w'`` each or ``None``.
     """
     if len(styles) != len(masks):
         raise StylistError(f"{len(masks)} masks for {len(styles)} styles: give one mask per style")
+    style_masks = list(style_masks) if style_masks is not None else [None] * len(styles)
+    if len(style_masks) != len(styles):
+        raise StylistError(f"{len(style_masks)} style masks for {len(styles)} styles")
     channels = content.shape[1]
     flat = content[0].reshape(channels, -1)
     result = flat.clone()
-    for style, mask in zip(styles, masks):
-        region = F.interpolate(mask.float(), size=content.shape[-2:], mode="nearest")[0, 0].reshape(-1) > 0.5
+    for style, mask, style_mask in zip(styles, masks, style_masks):
+        region = _region(mask, content.shape[-2:])
         if not bool(region.any()):
             continue
-        result[:, region] = _transform(flat[:, region], [style[0].reshape(channels, -1)], [1.0], alpha, eps, truncate)
+        style_flat = style[0].reshape(channels, -1)
+        if style_mask is not None and bool(_region(style_mask, style.shape[-2:]).any()):
+            style_flat = style_flat[:, _region(style_mask, style.shape[-2:])]
+        result[:, region] = _transform(flat[:, region], [style_flat], [1.0], alpha, eps, truncate)
     return result.reshape(content.shape)
+
+
+def _region(mask: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
+    """Flat boolean positions of a ``1 x 1 x H' x W'`` mask nearest-resized to ``size``."""
+    return F.interpolate(mask.float(), size=tuple(size), mode="nearest")[0, 0].reshape(-1) > 0.5

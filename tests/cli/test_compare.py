@@ -26,19 +26,20 @@ def test_compare_runs_end_to_end(compose_cfg, tmp_path, monkeypatch):
         "compare",
         [
             "contents=[astronaut]", "styles=[swirls,chelsea]", "sizes=[32]", "backbone.weights=random",
-            f"output_dir={tmp_path / 'out'}", "run=[gatys,wct,photo]", "save_images=true",
-            "methods.gatys.iterations=2", "methods.photo.iterations=2", f"methods.wct.model={decoders}",
+            f"output_dir={tmp_path / 'out'}", "run=[gatys,wct,photo,photowct]", "save_images=true",
+            "methods.gatys.iterations=2", "methods.photo.stage2_iterations=2", "methods.photo.size=null",
+            f"methods.wct.model={decoders}", f"methods.photowct.model={decoders}",
         ],
     )  # fmt: skip
     rows = compare_from_config(cfg)
     assert {(r["method"], r["style"]) for r in rows} == {
-        (m, s) for m in ("gatys", "wct", "photo") for s in ("swirls", "chelsea")
+        (m, s) for m in ("gatys", "wct", "photo", "photowct") for s in ("swirls", "chelsea")
     }
     out = tmp_path / "out"
     assert (out / "grid_32.png").is_file() and (out / "summary.md").is_file()
-    assert len(list((out / "images").glob("*.png"))) == 6
+    assert len(list((out / "images").glob("*.png"))) == 8
     with open(out / "summary.csv") as handle:
         summary = list(csv.DictReader(handle))
-    assert [row["method"] for row in summary] == ["gatys", "wct", "photo"]
+    assert [row["method"] for row in summary] == ["gatys", "wct", "photo", "photowct"]
     assert all(float(row["ssim"]) <= 1.0 for row in summary)
     assert all(float(row["style_ratio"]) >= 0 and float(row["content_ratio"]) >= 0 for row in summary)

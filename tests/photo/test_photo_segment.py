@@ -16,7 +16,8 @@ def _photo(image_id: int, size: int) -> torch.Tensor:
 
 def test_segment_pairs_are_disjoint_regions_found_in_both_photos():
     content, style = _photo(801, 192), _photo(802, 160)
-    content_masks, style_masks = segment_pairs(content, style, min_share=0.01)
+    pairs = segment_pairs(content, style, min_share=0.01)
+    content_masks, style_masks = pairs.content_masks, pairs.style_masks
     assert len(content_masks) == len(style_masks) >= 2  # background and at least one garment
     for mask, image in ((torch.cat(content_masks), content), (torch.cat(style_masks), style)):
         assert mask.shape[-2:] == image.shape[-2:]
@@ -26,6 +27,8 @@ def test_segment_pairs_are_disjoint_regions_found_in_both_photos():
 
 def test_photo_method_with_segmenter_regions_runs_end_to_end(random_encoder):
     content, style = _photo(801, 96), _photo(802, 96)
-    result = Photo(random_encoder, segment=True, iterations=3, photo_weight=1e4)(content, [style], progress=False)
+    result = Photo(random_encoder, segment=True, size=None, stage1_iterations=2, stage2_iterations=1)(
+        content, [style], progress=False
+    )
     assert result.image.shape == content.shape and torch.isfinite(result.image).all()
-    assert len(result.history["photo"]) == 3 and not torch.equal(result.image, content)
+    assert result.history["stage"] == [1, 1, 2] and not torch.equal(result.image, content)
