@@ -130,7 +130,7 @@ def main() -> None:
     meta = metadata(args.model)
     config = meta["config"]
     loss_options = {k: v for k, v in config["loss"].items() if not k.startswith("_")}
-    style = load_image(config["model"]["style"], size=config["model"]["style_size"])
+    style = load_image(config["model"]["style"], size=meta["style_size"])
     encoder = get_backbone("vgg16", weights="hed")
     loss = PerceptualLoss(encoder, **loss_options)
     loss.set_style(style)

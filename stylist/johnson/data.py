@@ -13,6 +13,7 @@ an epoch-boundary checkpoint sees exactly the data of an uninterrupted one.
 from __future__ import annotations
 
 import math
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -33,13 +34,14 @@ COCO_URL = "https://cocodataset.org/#download (2014 Train images, train2014.zip)
 
 def find_images(root: str | Path | None, patterns: Sequence[str], exclude: Sequence[str] = ()) -> list[Path]:
     """Sorted files matching ``patterns`` (globs relative to ``root``, or absolute), without the
-    file names in ``exclude``."""
+    files whose name matches one of ``exclude`` (names or name globs, e.g. ``00008[1-9]?.jpg``)."""
     base = Path(root).expanduser() if root else Path(".")
-    excluded = set(exclude)
     found: set[Path] = set()
     for pattern in patterns:
         matches = Path("/").glob(pattern.lstrip("/")) if Path(pattern).is_absolute() else base.glob(pattern)
-        found.update(path for path in matches if path.is_file() and path.name not in excluded)
+        found.update(
+            path for path in matches if path.is_file() and not any(fnmatch(path.name, name) for name in exclude)
+        )
     return sorted(found)
 
 
@@ -140,7 +142,7 @@ class ContentImageDataModule(pl.LightningDataModule):
         root: data folder (``data.root``); COCO 2014 puts ``train2014/`` here.
         patterns: globs under ``root`` (or absolute), default ``["train2014/*.jpg"]``.
         samples: scikit-image photo names added to the files (``["astronaut", "chelsea"]``).
-        exclude: file names never used for training (held-out judging images).
+        exclude: file names (or name globs) never used for training (held-out judging images).
         size: training crop side, px.
         scale: crop area range (fraction of the shorter side squared).
         batch_size, num_workers: DataLoader settings.

@@ -16,7 +16,7 @@ LOSS = functools.partial(
 def _module(encoder, seed=0, lr=1e-2):
     torch.manual_seed(seed)
     return JohnsonModule(
-        TransformerNet(width=8, blocks=1), LOSS, encoder, style="swirls", style_size=48,
+        TransformerNet(width=8, blocks=1), LOSS, encoder, style="swirls", serve_size=48,
         optimizer=functools.partial(torch.optim.Adam, lr=lr),
     )
 
