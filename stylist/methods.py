@@ -82,6 +82,7 @@ def run_johnson(
     styles: Sequence[torch.Tensor] | None = None,
     *,
     model: nn.Module | str | None = None,
+    style_mix: str | Mapping[str, float] | None = None,
     tile_size: int | None = None,
     overlap: int = 32,
     compile: bool = False,
@@ -90,15 +91,24 @@ def run_johnson(
 ) -> MethodResult:
     """Johnson et al.: one pass of a trained :class:`~stylist.johnson.TransformerNet` (a module, a
     shipped name or a checkpoint path); the style is the model's, so ``styles`` and the loss options
-    are ignored. ``compile`` (for a name or path) and ``bf16``: see
-    :func:`~stylist.johnson.load_transformer` and :func:`~stylist.johnson.stylize_image`."""
+    are ignored. A multi-style model needs ``style_mix`` (a style name or ``{name: weight}``).
+    ``compile`` (for a name or path) and ``bf16``: see :func:`~stylist.johnson.load_transformer`
+    and :func:`~stylist.johnson.stylize_image`."""
     import time
 
     from stylist.johnson import load_transformer, stylize_image
 
     if model is None:
         raise StylistError("method=johnson needs a trained model: model=starry_night (or method.model=<file.ckpt>)")
-    net = load_transformer(model, compile=compile) if isinstance(model, str) else model
+    net = load_transformer(model, compile=compile, style_mix=style_mix) if isinstance(model, str) else model
+    styles = getattr(net, "styles", None)
+    if styles is not None and style_mix is None:
+        raise StylistError(f"a multi-style model: choose style_mix, a name or weights of {styles}, "
+                           f'e.g. style_mix="{{{styles[0]}: 0.7, {styles[-1]}: 0.3}}"')
+    if styles is not None:
+        net = net.blend(style_mix).eval()
+    elif style_mix is not None and not isinstance(model, str):
+        raise StylistError("style_mix needs a multi-style model (e.g. model=paintings)")
     start = time.perf_counter()
     image = stylize_image(net, content, tile_size=tile_size, overlap=overlap, bf16=bf16)
     return MethodResult(image=image, info={"seconds_inference": time.perf_counter() - start})

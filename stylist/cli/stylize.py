@@ -16,7 +16,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from stylist.cli import CONFIG_DIR, plain, user_errors_exit
-from stylist.image import load_image, load_mask, save_image
+from stylist.image import load_image, load_mask, save_image, style_size
 from stylist.plots import plot_loss_history
 from stylist.utils import StylistError, atomic_write, seed_everything
 
@@ -49,8 +49,8 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
     """Run one stylisation described by ``cfg``; returns the JSON record it wrote."""
     seed_everything(cfg.seed)
     content = load_image(cfg.content, size=cfg.size, max_size=cfg.max_size)
-    style_size = cfg.style_size or cfg.size
-    styles = [load_image(spec, size=style_size, max_size=cfg.max_size) for spec in _as_list(cfg.style)]
+    size = cfg.style_size or style_size(max(content.shape[-2:]), cfg.style_scale)
+    styles = [load_image(spec, size=size, max_size=cfg.max_size) for spec in _as_list(cfg.style)]
     masks = None
     if cfg.masks is not None:
         masks = [load_mask(path, size=tuple(content.shape[-2:])) for path in _as_list(cfg.masks)]
