@@ -102,10 +102,11 @@ class ContentImageDataset(Dataset):
 
 class EpochSampler(Sampler[int]):
     """Shuffles ``range(n)`` with a permutation seeded by ``(seed, epoch)`` and yields
-    ``epoch * n + index`` keys (so crops differ between epochs); Lightning calls :meth:`set_epoch`."""
+    ``epoch * n + index`` keys (so crops differ between epochs); Lightning calls :meth:`set_epoch`.
+    ``skip``: keys to leave out at the start of the next pass only (a run resumed mid-epoch)."""
 
     def __init__(self, n: int, seed: int = 0):
-        self.n, self.seed, self.epoch = n, seed, 0
+        self.n, self.seed, self.epoch, self.skip = n, seed, 0, 0
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -115,7 +116,8 @@ class EpochSampler(Sampler[int]):
 
     def __iter__(self) -> Iterator[int]:
         order = torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 7919 + self.epoch))
-        return iter((self.epoch * self.n + order).tolist())
+        skip, self.skip = self.skip, 0
+        return iter((self.epoch * self.n + order).tolist()[skip:])
 
 
 class _ImageList(Dataset):
@@ -190,13 +192,23 @@ class ContentImageDataModule(pl.LightningDataModule):
             self.val_set = _ImageList(self.val_image_specs, self.val_size)
 
     def train_dataloader(self) -> DataLoader:
+        """Shuffled crops; a run resumed mid-epoch skips the batches its checkpoint had done
+        (``len`` stays the epoch's, so Lightning's batch count and the data match an
+        uninterrupted run)."""
         assert self.train_set is not None
+        sampler = EpochSampler(len(self.train_set), self.seed)
+        drop_last = len(self.train_set) >= self.batch_size
+        batches = len(self.train_set) // self.batch_size if drop_last else math.ceil(len(self.train_set) / self.batch_size)
+        loop = getattr(getattr(self, "trainer", None), "fit_loop", None)
+        done = loop.epoch_loop.batch_progress.current.processed if loop is not None else 0
+        if done < batches:  # a checkpoint at an epoch's last batch resumes with the next epoch
+            sampler.skip = done * self.batch_size
         return DataLoader(
             self.train_set,
             batch_size=self.batch_size,
-            sampler=EpochSampler(len(self.train_set), self.seed),
+            sampler=sampler,
             num_workers=self.num_workers,
-            drop_last=len(self.train_set) >= self.batch_size,
+            drop_last=drop_last,
             persistent_workers=self.num_workers > 0,
         )
 
