@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 import yaml
 
+from stylist.image import style_size
 from stylist.utils import atomic_write
 from stylist.weights import WEIGHTS_DIR
 
@@ -30,6 +31,7 @@ def main() -> None:
     parser.add_argument("--name", required=True)
     parser.add_argument("--command", required=True)
     parser.add_argument("--wall-minutes", type=float, required=True, help="training wall time (from the run's log)")
+    parser.add_argument("--cpu-minutes", type=float, help="user + system CPU time of all chunks")
     parser.add_argument("--machine", default="2-core Xeon (AMX) CPU shared with other jobs, 1 torch thread")
     args = parser.parse_args()
 
@@ -41,7 +43,11 @@ def main() -> None:
     meta = {
         "kind": "johnson",
         "style": config["model"]["style"],
-        "style_size": config["model"]["style_size"],
+        **({"styles": styles} if (styles := checkpoint.get("transformer", {}).get("styles")) else {}),
+        "style_scale": config["model"]["style_scale"],
+        "serve_size": config["model"]["serve_size"],
+        "style_size": style_size(config["model"]["serve_size"], config["model"]["style_scale"]),
+        "init_from": config["model"].get("init_from"),
         "model": {"width": config["model"]["net"]["width"], "blocks": config["model"]["net"]["blocks"]},
         "steps": int(checkpoint["global_step"]),
         "epochs": int(checkpoint["epoch"]),
@@ -50,6 +56,7 @@ def main() -> None:
         "config": {k: config[k] for k in ("model", "data", "loss", "trainer")},
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "wall_minutes": args.wall_minutes,
+        **({"cpu_minutes": args.cpu_minutes} if args.cpu_minutes is not None else {}),
         "command": args.command,
         "machine": f"{args.machine}; {platform.machine()}, torch {torch.__version__}",
         "weights_dtype": "float16 (loaded as float32)",

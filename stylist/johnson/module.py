@@ -68,7 +68,8 @@ class JohnsonModule(pl.LightningModule):
     ):
         super().__init__()
         self.save_hyperparameters(ignore=["net", "loss", "encoder", "optimizer", "scheduler"])
-        styles = [style] if isinstance(style, str) else list(style)
+        styles = [style] if isinstance(style, str) else [str(s) for s in style]
+        self.hparams["style"] = style if isinstance(style, str) else styles  # plain types: weights_only loads
         if (net.styles is None) != (len(styles) == 1) or (net.styles is not None and len(net.styles) != len(styles)):
             raise StylistError(f"{len(styles)} style image(s) for a network with styles {net.styles}")
         self.net = net
