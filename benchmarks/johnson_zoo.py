@@ -11,9 +11,10 @@ relu4_3 relative to the photo's own; content distance: relative relu3_3 distance
         [--photos tubingen golden_gate ...] [--no-gatys | --no-johnson] [--reuse-gatys]
         [--out benchmarks/results/johnson_zoo.json]
 
-``--reuse-gatys`` scores Gatys images an earlier run of this script left under ``--images`` (same
-settings, seed 0; their seconds from the CLI's JSON record) instead of rendering them again
-(Gatys at 512 px is ~10 min per pair on a loaded 2-core machine).
+``--reuse-gatys`` scores the Gatys images an earlier run of this script left under ``--images`` (same
+settings, seed 0; their seconds from the CLI's JSON record) instead of rendering them (Gatys at
+512 px took ~20 min per pair on the loaded 2-core machine); pairs without one are listed in
+``gatys_not_rendered``.
 
 Writes the JSON (rows, per-model means, each model's ratio to Gatys's mean style ratio, machine,
 date, command) and the outputs as PNGs under ``--images`` (for the figures).
@@ -47,10 +48,12 @@ MODANET = REPO_ROOT.parent / "shared" / "data" / "modanet_ccp" / "images"
 PHOTOS = ["tubingen", "golden_gate", str(MODANET / "0000803.jpg"), str(MODANET / "0000857.jpg")]
 
 
-def render(overrides: list[str], output: Path, reuse: bool = False) -> tuple[torch.Tensor, float]:
+def render(overrides: list[str], output: Path, reuse: bool = False) -> tuple[torch.Tensor, float] | None:
     """Run the stylize CLI's code with ``overrides``; the output image and its seconds (with
-    ``reuse``, an existing output and the seconds of its JSON record)."""
-    if reuse and output.is_file() and output.with_suffix(".json").is_file():
+    ``reuse``, an existing output and the seconds of its JSON record, or ``None`` if there is none)."""
+    if reuse:
+        if not (output.is_file() and output.with_suffix(".json").is_file()):
+            return None
         return load_image(output), json.loads(output.with_suffix(".json").read_text())["seconds_total"]
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
@@ -93,7 +96,7 @@ def main() -> int:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     encoder = get_backbone("vgg16", weights="hed")
-    rows = []
+    rows, missing = [], []
     for style, models in johnson_models(args.styles).items():
         if not models and not args.no_johnson:
             continue
@@ -105,7 +108,11 @@ def main() -> int:
             for method, overrides in methods:
                 output = args.images / f"{Path(photo).stem}__{style}__{method}.png"
                 common = [f"content={photo}", f"style={style}", f"size={args.size}", "progress=false"]
-                image, seconds = render(common + overrides, output, reuse=args.reuse_gatys and method == "gatys_default")
+                rendered = render(common + overrides, output, reuse=args.reuse_gatys and method == "gatys_default")
+                if rendered is None:
+                    missing.append(output.name)
+                    continue
+                image, seconds = rendered
                 scores = transfer_scores(encoder, image, content, load_image(style), size=args.size)
                 rows.append({"photo": Path(photo).stem, "style": style, "method": method, **scores, "seconds": seconds})
                 print(json.dumps(rows[-1]), flush=True)
@@ -131,6 +138,7 @@ def main() -> int:
         "note": args.note,
         "size": args.size,
         "summary": summary,
+        "gatys_not_rendered": missing,
         "rows": rows,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -5,13 +5,13 @@
   single-style ``starry_night`` for comparison);
 * ``interpolation.png``: a 5 x 5 grid of style mixes (corners: starry_night, the_scream,
   shipwreck and the equal mix of the three; inner cells: bilinear blends of the corners' weights);
-* ``style_scales.png``: one photo at style scales 0.5, 1 and 2 for Gatys (the CLI's ``style_scale``;
-  the benchmark's images) and for the feed-forward network (its strokes keep their pixel size, so it
-  runs on the photo at ``512 / scale`` px, resized back to 512: the effective style scale is the
-  trained one times ``scale``).
+* ``style_scales.png``: tubingen at style scales 0.5, 1 and 2 (``--scale-size`` px) for Gatys (the
+  CLI's ``style_scale``, rendered by ``python -m stylist.stylize content=tubingen style=starry_night
+  size=256 style_scale=<s>``) and for the feed-forward network (its strokes keep their pixel size:
+  trained on a style image of S px, it runs on the photo at ``S / s`` px, resized for display).
 
     python experiments/johnson_paintings_cpu/make_figures.py outputs/train/johnson_paintings_cpu \\
-        --model paintings --gatys-images outputs/johnson_zoo --out experiments/johnson_paintings_cpu
+        --model paintings --out experiments/johnson_paintings_cpu
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import torch
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from stylist import weights
 from stylist.image import image_grid, load_image, resize_longest, to_pil
 from stylist.johnson import load_transformer, stylize_image
 from stylist.plots import plot_loss_history
@@ -66,7 +67,9 @@ def main() -> None:
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--model", default="paintings")
     parser.add_argument("--compare", default="starry_night", help="single-style model shown next to it")
-    parser.add_argument("--gatys-images", type=Path, default=Path("outputs/johnson_zoo"))
+    parser.add_argument("--gatys-scales", type=Path, default=Path("outputs/style_scales"),
+                        help="Gatys renders tubingen__starry_night__gatys_<scale-size>_scale<s>.png")
+    parser.add_argument("--scale-size", type=int, default=256, help="size of the style-scale figure, px")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--cell", type=int, default=256)
@@ -94,22 +97,22 @@ def main() -> None:
 
     content = load_image("tubingen", size=args.size)
     cells = [[to_pil(stylize_image(multi.blend(grid_weights(r, c)), content)) for c in range(5)] for r in range(5)]
-    save(image_grid(cells, cell=args.cell // 2 + 64), args.out / "interpolation.png")
+    save(image_grid(cells, row_labels=["starry", "", "", "", "shipwreck"],
+                    col_labels=["starry_night", "", "", "", "the_scream"], cell=args.cell // 2 + 64),
+         args.out / "interpolation.png")
 
-    scales = (0.5, 1.0, 2.0)
-    johnson = []
+    # strokes keep their pixel size: trained on a style image of S px, the network run on a photo of
+    # X px paints at style scale S / X (whatever size the result is shown at)
+    trained = weights.metadata(args.model)["style_size"] if args.model in weights.available() else args.size
+    scales, johnson, gatys = (0.5, 1.0, 2.0), [], []
     for scale in scales:
-        photo = load_image("tubingen", size=round(args.size / scale))
-        johnson.append(to_pil(resize_longest(stylize_image(multi.blend("starry_night"), photo), args.size)))
-    gatys = []
-    for scale in scales:
-        suffix = "" if scale == 1.0 else f"_scale{scale:g}"
-        path = args.gatys_images / f"tubingen__starry_night__gatys_default{suffix}.png"
+        photo = load_image("tubingen", size=round(trained / scale))
+        johnson.append(to_pil(resize_longest(stylize_image(multi.blend("starry_night"), photo), args.scale_size)))
+        path = args.gatys_scales / f"tubingen__starry_night__gatys_{args.scale_size}_scale{scale:g}.png"
         gatys.append(Image.open(path).convert("RGB") if path.is_file() else Image.new("RGB", (8, 8), "white"))
     save(image_grid([gatys, johnson], row_labels=["Gatys", f"{args.model}"],
-                    col_labels=[f"style_scale {s:g}" for s in scales], cell=args.cell + 128),
+                    col_labels=[f"style_scale {s:g}" for s in scales], cell=args.scale_size),
          args.out / "style_scales.png")
-
 
 if __name__ == "__main__":
     main()

@@ -104,3 +104,13 @@ def test_multi_style_resume_mid_epoch_equals_an_uninterrupted_run(random_encoder
     _trainer(tmp_path, max_steps=5).fit(resumed, datamodule=_data(tiny_folder), ckpt_path=checkpoint)
     for (name, a), b in zip(straight.net.state_dict().items(), resumed.net.state_dict().values()):
         assert torch.equal(a, b), name
+
+
+def test_hyperparameters_are_plain_for_weights_only_checkpoints(random_encoder):
+    from omegaconf import ListConfig
+
+    module = JohnsonModule(
+        TransformerNet(width=4, blocks=1, styles=["s", "c"]), LOSS, random_encoder,
+        style=ListConfig(["swirls", "chelsea"]), serve_size=32,
+    )
+    assert type(module.hparams["style"]) is list and all(type(s) is str for s in module.hparams["style"])
