@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from stylist.image import load_image, style_size
-from stylist.johnson.model import TransformerNet
+from stylist.johnson.model import ConditionalInstanceNorm2d, TransformerNet
 from stylist.losses import PerceptualLoss
 from stylist.utils import StylistError
 
@@ -50,6 +50,9 @@ class JohnsonModule(pl.LightningModule):
         serve_size: the output size the model is meant for, px (longest side).
         init_from: optional shipped model name or checkpoint whose weights start the training (a
             single-style model starts every style slot of a multi-style ``net``).
+        norm_lr_scale: learning-rate multiplier of the per-style scale/shift pairs of a
+            multi-style ``net`` (they see 1/S of the steps and start equal when ``init_from`` fills
+            every slot).
         optimizer: optimizer factory taking the parameters (``_partial_`` Adam).
         scheduler: optional LR scheduler factory taking the optimizer.
     """
@@ -63,6 +66,7 @@ class JohnsonModule(pl.LightningModule):
         style_scale: float = 1.0,
         serve_size: int = 512,
         init_from: str | None = None,
+        norm_lr_scale: float = 1.0,
         optimizer: Callable[..., torch.optim.Optimizer] = torch.optim.Adam,
         scheduler: Callable[..., Any] | None = None,
     ):
@@ -136,7 +140,13 @@ class JohnsonModule(pl.LightningModule):
                 experiment.add_image("val/stylized", grid, self.global_step)
 
     def configure_optimizers(self) -> Any:
-        optimizer = self.optimizer_factory(self.net.parameters())
+        norms = {id(p) for m in self.net.modules() if isinstance(m, ConditionalInstanceNorm2d) for p in m.parameters()}
+        shared = [p for p in self.net.parameters() if id(p) not in norms]
+        per_style = [p for p in self.net.parameters() if id(p) in norms]
+        groups = [{"params": shared}] + ([{"params": per_style}] if per_style else [])
+        optimizer = self.optimizer_factory(groups)
+        if per_style:
+            optimizer.param_groups[1]["lr"] *= self.hparams.norm_lr_scale
         if self.scheduler_factory is None:
             return optimizer
         scheduler = self.scheduler_factory(optimizer)

@@ -1,5 +1,7 @@
 import functools
 
+import pytest
+
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint
 import torch
@@ -114,3 +116,13 @@ def test_hyperparameters_are_plain_for_weights_only_checkpoints(random_encoder):
         style=ListConfig(["swirls", "chelsea"]), serve_size=32,
     )
     assert type(module.hparams["style"]) is list and all(type(s) is str for s in module.hparams["style"])
+
+
+def test_per_style_pairs_get_their_own_learning_rate(random_encoder):
+    module = JohnsonModule(
+        TransformerNet(width=4, blocks=1, styles=["s", "c"]), LOSS, random_encoder, style=["swirls", "chelsea"],
+        serve_size=32, norm_lr_scale=20.0, optimizer=functools.partial(torch.optim.Adam, lr=1e-3),
+    )
+    shared, per_style = module.configure_optimizers().param_groups
+    assert shared["lr"] == 1e-3 and per_style["lr"] == pytest.approx(2e-2)
+    assert all(p.dim() == 2 for p in per_style["params"]) and not any(p.dim() == 2 for p in shared["params"])
