@@ -19,6 +19,7 @@ import torch
 import yaml
 
 from stylist.image import style_size
+from stylist.johnson.inference import transformer_from_state_dict
 from stylist.utils import atomic_write
 from stylist.weights import WEIGHTS_DIR
 
@@ -32,18 +33,24 @@ def main() -> None:
     parser.add_argument("--command", required=True)
     parser.add_argument("--wall-minutes", type=float, required=True, help="training wall time (from the run's log)")
     parser.add_argument("--cpu-minutes", type=float, help="user + system CPU time of all chunks")
+    parser.add_argument("--extract", help="a multi-style run: ship only this style's slot as a single-style model")
     parser.add_argument("--machine", default="2-core Xeon (AMX) CPU shared with other jobs, 1 torch thread")
     args = parser.parse_args()
 
     checkpoint = torch.load(args.run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
-    state = {k[len("net."):]: v.half() for k, v in checkpoint["state_dict"].items() if k.startswith("net.")}
+    state = {k[len("net."):]: v for k, v in checkpoint["state_dict"].items() if k.startswith("net.")}
+    styles = checkpoint.get("transformer", {}).get("styles")
+    if args.extract:  # the slot's scale/shift pairs with the shared convolutions (TransformerNet.blend)
+        state, styles = transformer_from_state_dict(state, styles).blend(args.extract).state_dict(), None
+    state = {k: v.half() for k, v in state.items()}
     config = yaml.safe_load((args.run_dir / ".hydra" / "config.yaml").read_text())
     curves = read_curves(args.run_dir)
     last = {k: statistics.mean(v[-20:]) for k, v in curves.items() if v}
     meta = {
         "kind": "johnson",
-        "style": config["model"]["style"],
-        **({"styles": styles} if (styles := checkpoint.get("transformer", {}).get("styles")) else {}),
+        "style": args.extract or config["model"]["style"],
+        **({"styles": styles} if styles else {}),
+        **({"extracted_from": f"the {args.extract} slot of a multi-style run"} if args.extract else {}),
         "style_scale": config["model"]["style_scale"],
         "serve_size": config["model"]["serve_size"],
         "style_size": style_size(config["model"]["serve_size"], config["model"]["style_scale"]),
