@@ -130,7 +130,7 @@ def main() -> None:
     meta = metadata(args.model)
     config = meta["config"]
     loss_factory = instantiate(config["loss"])  # the model's training loss: PerceptualLoss(encoder, ...)
-    style = load_image(config["model"]["style"], size=config["model"]["style_size"])
+    style = load_image(config["model"]["style"], size=meta.get("style_size") or config["model"]["style_size"])
     encoder = get_backbone("vgg16", weights="hed")
     loss = loss_factory(encoder)
     loss.set_style(style)

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from stylist.backbones import get_backbone
 from stylist.color import rgb_to_yiq, yiq_to_rgb
+from stylist.image import resize_longest, style_size
 from stylist.losses import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, PerceptualLoss
 from stylist.optim import OptimisationResult, optimise_over_scales
 from stylist.utils import StylistError
@@ -65,6 +66,7 @@ def stylize(
     style_blend: Sequence[float] | None = None,
     preserve_color: bool = False,
     scales: Sequence[float] = (1.0,),
+    style_scale: float | None = None,
     masks: Sequence[torch.Tensor] | None = None,
     style_masks: Sequence[torch.Tensor | None] | None = None,
     encoder: torch.nn.Module | None = None,
@@ -81,7 +83,7 @@ def stylize(
     Args:
         content: ``1 x 3 x H x W`` in [0, 1].
         style: one ``1 x 3 x h x w`` image or a list (blended with ``style_blend``, or one per
-            region with ``masks``). Style images are resized to the content's longest side.
+            region with ``masks``), used at their own size unless ``style_scale`` is given.
         iterations: loss evaluations (forward + backward passes) per scale.
         optimizer: ``"lbfgs"`` (strong-Wolfe line search) or ``"adam"``.
         lr: step size; default 1.0 for L-BFGS, 0.02 for Adam.
@@ -93,6 +95,8 @@ def stylize(
         style_blend: weights of several style images (default: equal).
         preserve_color: transfer on luminance only and keep the content's colours.
         scales: coarse-to-fine fractions of the content size, e.g. ``(0.25, 0.5, 1.0)``.
+        style_scale: resize each style image to ``content's longest side x style_scale``
+            (:func:`stylist.image.style_size`, neural-style's ``-style_scale``: larger = bigger strokes).
         masks: one ``1 x 1 x H x W`` mask per style image: guided style per region.
         style_masks: optional masks restricting each style image's statistics.
         encoder: a prebuilt encoder (else ``get_backbone("vgg16", weights=..., pooling=...)``).
@@ -111,6 +115,8 @@ def stylize(
         ...                  iterations=50)  # doctest: +SKIP
     """
     styles = [style] if isinstance(style, torch.Tensor) else list(style)
+    if style_scale is not None:
+        styles = [resize_longest(s, style_size(max(content.shape[-2:]), style_scale)) for s in styles]
     if content.dim() != 4 or content.shape[:2] != (1, 3):
         raise StylistError(f"content must be 1 x 3 x H x W, got {tuple(content.shape)}")
     if masks is not None:

@@ -23,6 +23,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 from stylist.utils import StylistError, atomic_write
 
 __all__ = [
+    "style_size",
     "KNOWN_IMAGES",
     "SAMPLE_IMAGES",
     "data_dirs",
@@ -277,6 +278,20 @@ def longest_side_shape(height: int, width: int, size: int) -> tuple[int, int]:
     """``(H, W)`` of a ``height x width`` image resized so its longest side is ``size``."""
     scale = size / max(height, width)
     return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def style_size(output_size: int, style_scale: float) -> int:
+    """Longest side of the style image for an output whose longest side is ``output_size``:
+    ``round(output_size * style_scale)`` px (neural-style's ``-style_scale``: larger = bigger
+    strokes), at least 16.
+
+    Example:
+        >>> style_size(512, 0.5)
+        256
+    """
+    if not style_scale > 0:
+        raise StylistError(f"style_scale must be > 0, got {style_scale}")
+    return max(16, round(output_size * style_scale))
 
 
 def resize_longest(image: torch.Tensor, size: int) -> torch.Tensor:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Sequence, TypeVar
+from typing import Any, Callable, ClassVar, Mapping, Sequence, TypeVar
 
 import torch
 from torch import nn
@@ -200,6 +200,8 @@ class Johnson(Method):
             is the model's.
         tile_size, overlap, bf16: see :func:`stylist.johnson.stylize_image`.
         compile: see :func:`stylist.johnson.load_transformer`.
+        style_mix: for a multi-style model (``paintings``), a style name or ``{name: weight}``
+            (conditional instance norm: the blend of the styles' scale/shift pairs).
     """
 
     name = "johnson"
@@ -212,8 +214,10 @@ class Johnson(Method):
         overlap: int = 32,
         compile: bool = False,
         bf16: bool = False,
+        style_mix: str | Mapping[str, float] | None = None,
     ) -> None:
         self.model, self.tile_size, self.overlap, self.compile, self.bf16 = model, tile_size, overlap, compile, bf16
+        self.style_mix = dict(style_mix) if isinstance(style_mix, Mapping) else style_mix
         self._loaded: nn.Module | None = None
 
     def network(self) -> nn.Module:
@@ -230,7 +234,18 @@ class Johnson(Method):
                 "method.model=starry_night, or method.model=<file.ckpt> from python -m stylist.train"
             )
         if self._loaded is None:
-            self._loaded = load_transformer(self.model, compile=self.compile) if isinstance(self.model, str) else self.model
+            net = self.model
+            if isinstance(net, str):
+                net = load_transformer(net)  # eager: a multi-style network is blended before compiling
+            styles = getattr(net, "styles", None)
+            if styles is not None and self.style_mix is None:
+                raise StylistError(f"a multi-style model: choose style_mix, a name or weights of {styles}, "
+                                   f'e.g. style_mix="{{{styles[0]}: 0.7, {styles[-1]}: 0.3}}"')  # fmt: skip
+            if styles is not None:
+                net = net.blend(self.style_mix).eval()
+            elif self.style_mix is not None:
+                raise StylistError("style_mix needs a multi-style model (e.g. method.model=paintings)")
+            self._loaded = torch.compile(net, dynamic=False) if self.compile and isinstance(self.model, str) else net
         return self._loaded
 
     def run(self, content, styles, masks, blend, *, seed, progress) -> MethodResult:

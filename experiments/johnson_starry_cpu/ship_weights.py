@@ -18,6 +18,8 @@ import torch
 from omegaconf import OmegaConf
 
 from stylist.cli import REPO_ROOT  # noqa: F401  registers the ${repo_root:} resolver of the run's config
+from stylist.image import style_size
+from stylist.johnson.inference import transformer_from_state_dict
 from stylist.models import ship
 
 from make_figures import read_curves  # noqa: E402  (same folder)
@@ -29,28 +31,37 @@ def main() -> None:
     parser.add_argument("--name", required=True)
     parser.add_argument("--command", required=True)
     parser.add_argument("--train-seconds", type=float, required=True, help="training wall time (from the run's log)")
+    parser.add_argument("--cpu-minutes", type=float, help="user + system CPU time of all chunks")
+    parser.add_argument("--extract", help="a multi-style run: ship only this style's slot as a single-style model")
     parser.add_argument("--machine", default="2-core Xeon (AMX) CPU shared with other jobs, 1 torch thread")
     args = parser.parse_args()
 
     checkpoint = torch.load(args.run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
     state = {k[len("net."):]: v for k, v in checkpoint["state_dict"].items() if k.startswith("net.")}
+    styles = checkpoint.get("transformer", {}).get("styles")
+    if args.extract:  # the slot's scale/shift pairs with the shared convolutions (TransformerNet.blend)
+        state, styles = transformer_from_state_dict(state, styles).blend(args.extract).state_dict(), None
     raw = OmegaConf.load(args.run_dir / ".hydra" / "config.yaml")
     raw.trainer.default_root_dir = str(args.run_dir)  # was ${hydra:runtime.output_dir}: no Hydra run here
     config = OmegaConf.to_container(raw, resolve=True)
     curves = read_curves(args.run_dir)
     last = {k: round(statistics.mean(v[-20:]), 2) for k, v in curves.items() if v}
     model = config["model"]
+    size = style_size(model["serve_size"], model["style_scale"])
+    style = args.extract or model["style"]
+    architecture = {"width": model["net"]["width"], "blocks": model["net"]["blocks"], **({"styles": styles} if styles else {})}
     paths = ship(
-        args.name, "johnson", state, {"width": model["net"]["width"], "blocks": model["net"]["blocks"]},
+        args.name, "johnson", state, architecture,
         description=f"Johnson et al. (2016) TransformerNet (width {model['net']['width']}, {model['net']['blocks']} "
-        f"residual blocks) for {model['style']} (style image at {model['style_size']} px)",
+        f"residual blocks) for {style} (style image at {size} px)",
         config={k: config[k] for k in ("model", "data", "loss", "trainer", "seed")},
         steps=int(checkpoint["global_step"]),
         train_seconds=args.train_seconds,
         metrics={"final_losses_mean_of_last_20_logs": last},
         command=args.command,
         machine=f"{args.machine}; {platform.machine()}, torch {torch.__version__}",
-        extra={"style": model["style"], "style_size": model["style_size"], "epochs": int(checkpoint["epoch"]),
+        extra={"style": style, **({"styles": styles} if styles else {}), "style_size": size, "epochs": int(checkpoint["epoch"]),
+               **({"cpu_seconds": round(args.cpu_minutes * 60, 1)} if args.cpu_minutes is not None else {}),
                "data": {k: config["data"][k] for k in ("root", "patterns", "samples", "exclude", "size", "batch_size")}},
     )  # fmt: skip
     for path in paths:

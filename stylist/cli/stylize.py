@@ -17,7 +17,7 @@ from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from stylist.cli import CONFIG_DIR, plain, user_errors_exit
-from stylist.image import load_image, load_mask, save_image
+from stylist.image import load_image, load_mask, save_image, style_size
 from stylist.plots import plot_loss_history
 from stylist.utils import StylistError, atomic_write, check_writable, seed_everything
 
@@ -73,10 +73,10 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
     needs = get_class(cfg.method._target_).needs
     ignored = _ignored_style_options(cfg, needs)
     content = load_image(cfg.content, size=cfg.size, max_size=cfg.max_size)
-    style_size = cfg.style_size or cfg.size
+    size = cfg.style_size or style_size(max(content.shape[-2:]), cfg.style_scale)
     styles, masks = [], None
     if "style" in needs:
-        styles = [load_image(spec, size=style_size, max_size=cfg.max_size) for spec in _as_list(cfg.style)]
+        styles = [load_image(spec, size=size, max_size=cfg.max_size) for spec in _as_list(cfg.style)]
     if cfg.masks is not None and "masks" not in ignored:
         masks = [load_mask(path, size=tuple(content.shape[-2:])) for path in _as_list(cfg.masks)]
         if len(masks) != len(styles):

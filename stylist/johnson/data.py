@@ -13,6 +13,7 @@ an epoch-boundary checkpoint sees exactly the data of an uninterrupted one.
 from __future__ import annotations
 
 import math
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -33,13 +34,14 @@ COCO_URL = "https://cocodataset.org/#download (2014 Train images, train2014.zip)
 
 def find_images(root: str | Path | None, patterns: Sequence[str], exclude: Sequence[str] = ()) -> list[Path]:
     """Sorted files matching ``patterns`` (globs relative to ``root``, or absolute), without the
-    file names in ``exclude``."""
+    files whose name matches one of ``exclude`` (names or name globs, e.g. ``00008[1-9]?.jpg``)."""
     base = Path(root).expanduser() if root else Path(".")
-    excluded = set(exclude)
     found: set[Path] = set()
     for pattern in patterns:
         matches = Path("/").glob(pattern.lstrip("/")) if Path(pattern).is_absolute() else base.glob(pattern)
-        found.update(path for path in matches if path.is_file() and path.name not in excluded)
+        found.update(
+            path for path in matches if path.is_file() and not any(fnmatch(path.name, name) for name in exclude)
+        )
     return sorted(found)
 
 
@@ -100,10 +102,11 @@ class ContentImageDataset(Dataset):
 
 class EpochSampler(Sampler[int]):
     """Shuffles ``range(n)`` with a permutation seeded by ``(seed, epoch)`` and yields
-    ``epoch * n + index`` keys (so crops differ between epochs); Lightning calls :meth:`set_epoch`."""
+    ``epoch * n + index`` keys (so crops differ between epochs); Lightning calls :meth:`set_epoch`.
+    ``skip``: keys to leave out at the start of the next pass only (a run resumed mid-epoch)."""
 
     def __init__(self, n: int, seed: int = 0):
-        self.n, self.seed, self.epoch = n, seed, 0
+        self.n, self.seed, self.epoch, self.skip = n, seed, 0, 0
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -113,7 +116,8 @@ class EpochSampler(Sampler[int]):
 
     def __iter__(self) -> Iterator[int]:
         order = torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 7919 + self.epoch))
-        return iter((self.epoch * self.n + order).tolist())
+        skip, self.skip = self.skip, 0
+        return iter((self.epoch * self.n + order).tolist()[skip:])
 
 
 class _ImageList(Dataset):
@@ -140,7 +144,7 @@ class ContentImageDataModule(pl.LightningDataModule):
         root: data folder (``data.root``); COCO 2014 puts ``train2014/`` here.
         patterns: globs under ``root`` (or absolute), default ``["train2014/*.jpg"]``.
         samples: scikit-image photo names added to the files (``["astronaut", "chelsea"]``).
-        exclude: file names never used for training (held-out judging images).
+        exclude: file names (or name globs) never used for training (held-out judging images).
         size: training crop side, px.
         scale: crop area range (fraction of the shorter side squared).
         batch_size, num_workers: DataLoader settings.
@@ -188,13 +192,23 @@ class ContentImageDataModule(pl.LightningDataModule):
             self.val_set = _ImageList(self.val_image_specs, self.val_size)
 
     def train_dataloader(self) -> DataLoader:
+        """Shuffled crops; a run resumed mid-epoch skips the batches its checkpoint had done
+        (``len`` stays the epoch's, so Lightning's batch count and the data match an
+        uninterrupted run)."""
         assert self.train_set is not None
+        sampler = EpochSampler(len(self.train_set), self.seed)
+        drop_last = len(self.train_set) >= self.batch_size
+        batches = len(self.train_set) // self.batch_size if drop_last else math.ceil(len(self.train_set) / self.batch_size)
+        loop = getattr(getattr(self, "trainer", None), "fit_loop", None)
+        done = loop.epoch_loop.batch_progress.current.processed if loop is not None else 0
+        if done < batches:  # a checkpoint at an epoch's last batch resumes with the next epoch
+            sampler.skip = done * self.batch_size
         return DataLoader(
             self.train_set,
             batch_size=self.batch_size,
-            sampler=EpochSampler(len(self.train_set), self.seed),
+            sampler=sampler,
             num_workers=self.num_workers,
-            drop_last=len(self.train_set) >= self.batch_size,
+            drop_last=drop_last,
             persistent_workers=self.num_workers > 0,
         )
 

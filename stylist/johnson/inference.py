@@ -13,7 +13,7 @@ import contextlib
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -26,9 +26,12 @@ from stylist.utils import StylistError, load_torch_file
 __all__ = ["load_transformer", "build_shipped", "transformer_from_state_dict", "stylize_image"]
 
 
-def transformer_from_state_dict(state: Mapping[str, torch.Tensor]) -> TransformerNet:
+def transformer_from_state_dict(
+    state: Mapping[str, torch.Tensor], styles: Sequence[str] | None = None
+) -> TransformerNet:
     """Build a float32 :class:`TransformerNet` in eval mode, its width and depth read from the
-    weights' shapes (so any checkpoint loads without its config)."""
+    weights' shapes (so any checkpoint loads without its config). A multi-style network (``S x C``
+    norm weights) needs its ``styles`` names (the checkpoint's or metadata's ``styles``)."""
     state = {  # a Lightning checkpoint prefixes the network's own "net." with the module's "net."
         (k[4:] if k.startswith("net.net.") else k): v.float() for k, v in state.items() if not k.startswith("loss.")
     }
@@ -37,7 +40,13 @@ def transformer_from_state_dict(state: Mapping[str, torch.Tensor]) -> Transforme
     except KeyError:
         raise StylistError("not TransformerNet weights (no 'net.0.1.weight')") from None
     blocks = len({m[1] for k in state if (m := re.match(r"net\.(\d+)\.body\.", k))})
-    net = TransformerNet(width=width, blocks=blocks)
+    norm_weight = state.get("net.0.2.weight")
+    if norm_weight is not None and norm_weight.dim() == 2:
+        if styles is None or len(styles) != norm_weight.shape[0]:
+            raise StylistError(f"multi-style weights with {norm_weight.shape[0]} styles need as many style names, got {styles}")
+    else:
+        styles = None
+    net = TransformerNet(width=width, blocks=blocks, styles=styles)
     net.load_state_dict(state)
     return net.eval()
 
@@ -50,7 +59,9 @@ def build_shipped(architecture: Mapping[str, Any], state: Mapping[str, torch.Ten
     return net.eval()
 
 
-def load_transformer(name_or_path: str | os.PathLike, compile: bool = False) -> torch.nn.Module:
+def load_transformer(
+    name_or_path: str | os.PathLike, compile: bool = False, style_mix: str | Mapping[str, float] | None = None
+) -> torch.nn.Module:
     """A trained :class:`TransformerNet` in eval mode, float32 on CPU.
 
     Args:
@@ -59,11 +70,17 @@ def load_transformer(name_or_path: str | os.PathLike, compile: bool = False) -> 
         compile: wrap it in ``torch.compile`` (static shapes). The first call per image size
             compiles (tens of seconds on a CPU), later calls run faster (with ``bf16``, about 5x
             at 512 px on 2 cores: ``benchmarks/johnson_speed.py``): worth it for many images of one size.
+        style_mix: for a multi-style network, a style name or ``{name: weight}``: returns the
+            single-style network of that blend (:meth:`TransformerNet.blend`); ``None`` returns the
+            multi-style network itself (switch styles with ``set_style``).
 
     Raises:
-        StylistError: unknown name, missing file, or not TransformerNet weights.
+        StylistError: unknown name, missing file, not TransformerNet weights, or a ``style_mix``
+        the network does not have.
     """
     net = _load_eager(str(name_or_path))
+    if style_mix is not None:
+        net = net.blend(style_mix).eval()
     return torch.compile(net, dynamic=False) if compile else net
 
 
@@ -83,7 +100,7 @@ def _load_eager(text: str) -> TransformerNet:
     if not isinstance(state, Mapping):
         raise StylistError(f"{path} holds no state dict")
     try:
-        return transformer_from_state_dict(state)
+        return transformer_from_state_dict(state, checkpoint.get("transformer", {}).get("styles"))
     except StylistError as err:
         raise StylistError(f"{path}: {err}") from None
 

@@ -10,7 +10,7 @@ from stylist.cli.train import train_from_config
 EXPERIMENTS = sorted(p.stem for p in (Path(CONFIG_DIR) / "experiment").glob("johnson_*.yaml"))
 TINY = [
     "trainer.accelerator=cpu", "trainer.precision=32-true", "trainer.fast_dev_run=true",
-    "backbone.weights=random", "model.style=swirls", "model.style_size=64",
+    "backbone.weights=random", "model.serve_size=64", "model.init_from=null",
     "model.net.width=4", "model.net.blocks=1",
     "data.patterns=[*.png]", "data.samples=[]", "data.size=32", "data.batch_size=2", "data.num_workers=0",
     "data.val_images=[chelsea]", "data.val_size=32",
@@ -18,11 +18,13 @@ TINY = [
 
 
 def test_every_johnson_experiment_is_found():
-    assert {"johnson_starry", "johnson_seed", "johnson_starry_cpu"} <= set(EXPERIMENTS)
+    assert {"johnson_starry", "johnson_seed", "johnson_starry_cpu", "johnson_paintings_cpu"} <= set(EXPERIMENTS)
 
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
 def test_fast_dev_run(compose_cfg, tiny_folder, experiment):
-    cfg = compose_cfg("train", [f"+experiment={experiment}", f"data.root={tiny_folder}", *TINY])
+    multi = "paintings" in experiment  # multi-style: one style image per conditional-norm slot
+    style = "model.style=[swirls,chelsea,coffee]" if multi else "model.style=swirls"
+    cfg = compose_cfg("train", [f"+experiment={experiment}", f"data.root={tiny_folder}", style, *TINY])
     metrics = train_from_config(cfg)
     assert metrics["train/total"] > 0

@@ -1,5 +1,7 @@
 import functools
 
+import pytest
+
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint
 import torch
@@ -16,7 +18,7 @@ LOSS = functools.partial(
 def _module(encoder, seed=0, lr=1e-2):
     torch.manual_seed(seed)
     return JohnsonModule(
-        TransformerNet(width=8, blocks=1), LOSS, encoder, style="swirls", style_size=48,
+        TransformerNet(width=8, blocks=1), LOSS, encoder, style="swirls", serve_size=48,
         optimizer=functools.partial(torch.optim.Adam, lr=lr),
     )
 
@@ -80,3 +82,47 @@ def test_validation_logs_a_grid_of_stylised_images(random_encoder, tiny_folder, 
     events.Reload()
     assert "val/stylized" in events.Tags()["images"]
     assert {"train/total", "train/content", "train/style", "train/tv", "val/total"} <= set(events.Tags()["scalars"])
+
+
+def test_multi_style_resume_mid_epoch_equals_an_uninterrupted_run(random_encoder, tiny_folder, tmp_path):
+    def multi(seed):
+        torch.manual_seed(seed)
+        return JohnsonModule(
+            TransformerNet(width=4, blocks=1, styles=["s", "c", "k"]), LOSS, random_encoder,
+            style=["swirls", "chelsea", "coffee"], serve_size=32, optimizer=functools.partial(torch.optim.Adam, lr=1e-2),
+        )
+
+    pl.seed_everything(0)
+    straight = multi(0)
+    _trainer(tmp_path, max_steps=5).fit(straight, datamodule=_data(tiny_folder))
+    pl.seed_everything(0)
+    checkpoints = ModelCheckpoint(dirpath=tmp_path / "mid", every_n_train_steps=4, save_top_k=-1)
+    # interrupted after 4 steps: one batch into the second epoch (3 batches each)
+    _trainer(tmp_path, max_steps=4, enable_checkpointing=True, callbacks=[checkpoints]).fit(
+        multi(0), datamodule=_data(tiny_folder)
+    )
+    (checkpoint,) = (tmp_path / "mid").iterdir()
+    resumed = multi(123)
+    _trainer(tmp_path, max_steps=5).fit(resumed, datamodule=_data(tiny_folder), ckpt_path=checkpoint)
+    for (name, a), b in zip(straight.net.state_dict().items(), resumed.net.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def test_hyperparameters_are_plain_for_weights_only_checkpoints(random_encoder):
+    from omegaconf import ListConfig
+
+    module = JohnsonModule(
+        TransformerNet(width=4, blocks=1, styles=["s", "c"]), LOSS, random_encoder,
+        style=ListConfig(["swirls", "chelsea"]), serve_size=32,
+    )
+    assert type(module.hparams["style"]) is list and all(type(s) is str for s in module.hparams["style"])
+
+
+def test_per_style_pairs_get_their_own_learning_rate(random_encoder):
+    module = JohnsonModule(
+        TransformerNet(width=4, blocks=1, styles=["s", "c"]), LOSS, random_encoder, style=["swirls", "chelsea"],
+        serve_size=32, norm_lr_scale=20.0, optimizer=functools.partial(torch.optim.Adam, lr=1e-3),
+    )
+    shared, per_style = module.configure_optimizers().param_groups
+    assert shared["lr"] == 1e-3 and per_style["lr"] == pytest.approx(2e-2)
+    assert all(p.dim() == 2 for p in per_style["params"]) and not any(p.dim() == 2 for p in shared["params"])
