@@ -38,10 +38,10 @@ def tiny_models(tmp_path, monkeypatch, random_encoder):
     torch.save(TransformerNet(width=4, blocks=1).state_dict(), tmp_path / "johnson.pt")
     save_decoders(WCTDecoders(), tmp_path / "decoders.pt")
     monkeypatch.setattr(stylist.backbones, "get_backbone", lambda name="vgg16", **kw: random_encoder)
-    return {"johnson": tmp_path / "johnson.pt", "wct": tmp_path / "decoders.pt"}
+    return {"johnson": tmp_path / "johnson.pt", "wct": tmp_path / "decoders.pt", "photowct": tmp_path / "decoders.pt"}
 
 
-TINY = {"gatys": ["method.iterations=2"], "photo": ["method.iterations=2", "method.photo_weight=1e2"]}
+TINY = {"gatys": ["method.iterations=2"], "photo": ["method.size=null", "method.stage2_iterations=2"]}
 
 
 @pytest.mark.parametrize("name", METHOD_FILES)
