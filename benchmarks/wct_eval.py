@@ -16,7 +16,7 @@ Every configuration comes from ``conf/stylize.yaml`` (``method=wct`` with ``meth
 ``--gatys-cache`` and re-measured from there when present (Gatys is deterministic: seed 0,
 L-BFGS), so a later run that changes only WCT need not repeat minutes of optimisation per pair.
 
-    OMP_NUM_THREADS=1 python benchmarks/wct_eval.py --decoders wct_vgg16_decoders wct_vgg16_decoders_upsample \\
+    OMP_NUM_THREADS=1 python benchmarks/wct_eval.py --decoders wct_vgg16_decoders wct_vgg16_decoders_unpool \\
         --alphas 0.6 0.8 1.0 --out benchmarks/results/wct_eval
 """
 
@@ -56,6 +56,15 @@ PAIRS = [("tubingen", "starry_night"), ("golden_gate", "the_scream"), ("tubingen
 ]
 
 
+#: Gatys default (120 L-BFGS iterations) at 512 px as reported in issue 14 for its three pairs
+#: (style ratio, content distance): the reference when this run has no Gatys output of its own.
+GATYS_ISSUE_14 = {
+    ("tubingen", "starry_night"): (0.039, 0.80),
+    ("golden_gate", "the_scream"): (0.015, 0.42),
+    ("tubingen", "shipwreck"): (0.0019, 0.53),
+}
+
+
 def _stem(spec: str) -> str:
     return Path(spec).stem
 
@@ -79,10 +88,10 @@ def psnr(image: torch.Tensor, reference: torch.Tensor) -> float:
 
 
 @torch.no_grad()
-def reconstruction(decoders_name: str, size: int) -> list[dict[str, Any]]:
+def reconstruction(decoders_name: str, size: int, photos: list[str]) -> list[dict[str, Any]]:
     decoders, encoder = load_shipped(decoders_name)
     rows = []
-    for photo in PHOTOS:
+    for photo in photos:
         image = load_image(photo, size=size)
         chain = stylize(image, image, alpha=0.0, decoders=decoders, encoder=encoder)
         row: dict[str, Any] = {"decoders": decoders_name, "photo": _stem(photo), "chain_ssim": ssim(chain, image)}
@@ -105,6 +114,11 @@ def main() -> None:
     parser.add_argument("--gatys-cache", type=Path, default=REPO_ROOT / "outputs" / "wct_eval_gatys")
     parser.add_argument("--gatys-only", action="store_true", help="fill the Gatys cache and stop")
     parser.add_argument("--pairs", nargs="+", type=int, help="indices into PAIRS to run (default all), in this order")
+    parser.add_argument("--parts", nargs="+", default=["reconstruction", "pairs", "speed"],
+                        choices=["reconstruction", "pairs", "speed"])  # fmt: skip
+    parser.add_argument("--photos", nargs="+", type=int, help="indices into PHOTOS (default all)")
+    parser.add_argument("--gatys", choices=["run", "issue"], default="run",
+                        help="run: Gatys here (or its cache); issue: the numbers issue 14 reports, never run")  # fmt: skip
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results" / "wct_eval")
     parser.add_argument("--images", type=Path, default=None, help="also save every WCT output here")
     args = parser.parse_args()
@@ -115,7 +129,13 @@ def main() -> None:
 
     pairs_run = [PAIRS[i] for i in args.pairs] if args.pairs else PAIRS
     gatys: dict[tuple[str, str], dict[str, Any]] = {}
-    for content_name, style_name in pairs_run:
+    for content_name, style_name in pairs_run if "pairs" in args.parts else []:
+        if args.gatys == "issue":
+            if (_stem(content_name), style_name) in GATYS_ISSUE_14:
+                ratio, distance = GATYS_ISSUE_14[(_stem(content_name), style_name)]
+                gatys[(content_name, style_name)] = {"seconds": None, "style_ratio": ratio, "content_ratio": distance,
+                                                     "source": "issue 14"}  # fmt: skip
+            continue
         content, style = load_image(content_name, size=args.size), load_image(style_name, size=args.size)
         cached = args.gatys_cache / f"{_stem(content_name)}_{style_name}_{args.size}.png"
         record = cached.with_suffix(".json")
@@ -128,20 +148,24 @@ def main() -> None:
             save_image(image, cached)
             with atomic_write(record) as tmp:
                 tmp.write_text(json.dumps({"seconds": seconds, "date": _now(), "threads": threads}))
-        gatys[(content_name, style_name)] = {"seconds": seconds, **transfer_scores(metrics_encoder, image, content, style)}
+        gatys[(content_name, style_name)] = {"seconds": seconds, **transfer_scores(metrics_encoder, image, content, style),
+                                             "source": "this run"}  # fmt: skip
         print("gatys", _stem(content_name), style_name, gatys[(content_name, style_name)], flush=True)
     if args.gatys_only:
         return
 
-    recon = [row for name in args.decoders for row in reconstruction(name, args.size)]
+    photos = [PHOTOS[i] for i in args.photos] if args.photos else PHOTOS
+    recon = [row for name in args.decoders for row in reconstruction(name, args.size, photos)] if "reconstruction" in args.parts else []
     for row in recon:
         print("reconstruction", {k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
 
     pairs = []
-    for name in args.decoders:
+    for name in args.decoders if "pairs" in args.parts else []:
         for alpha in args.alphas:
             cfg = stylize_config(["method=wct", f"method.decoders={name}", f"method.alpha={alpha}"])
             for content_name, style_name in pairs_run:
+                if (content_name, style_name) not in gatys:
+                    continue
                 content, style = load_image(content_name, size=args.size), load_image(style_name, size=args.size)
                 image = run_method(cfg, content, style)
                 if args.images is not None:
@@ -161,7 +185,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     speed = []
     content, style = load_image("tubingen", size=args.size), load_image("the_scream", size=args.size)
-    for name in args.decoders:
+    for name in args.decoders if "speed" in args.parts else []:
         decoders, encoder = load_shipped(name)
         stylize(content, style, decoders=decoders, encoder=encoder)  # warm-up
         times, cpu_times = [], []
@@ -227,7 +251,10 @@ def markdown(result: dict[str, Any]) -> str:
     for name, alpha in settings:
         mine = [row for row in result["pairs"] if (row["decoders"], row["alpha"]) == (name, alpha)]
         lines.append(f"- {name}, alpha {alpha}: {sum(row['pass'] for row in mine)}/{len(mine)}")
-    lines += ["", "Gatys seconds per pair: " + ", ".join(f"{g['content']} x {g['style']} {g['seconds']:.0f}" for g in result["gatys"])]
+    lines += ["", "Gatys references: " + "; ".join(
+        f"{g['content']} x {g['style']}: {g['source']}" + (f", {g['seconds']:.0f} s" if g["seconds"] else "")
+        for g in result["gatys"]
+    )]  # fmt: skip
     lines += ["", "## Speed (seconds per image, median)", ""]
     lines += [
         f"- {row['decoders']}: {row['seconds_median']:.2f} s wall, {row['cpu_seconds_median']:.2f} CPU s"

@@ -1,5 +1,6 @@
 """WCT outputs on unseen photos (tubingen, golden_gate, two ModaNet-CCP val street photos) with the
-three paintings at alpha 0 (the chained reconstruction), 0.6 and 1, stylised at 512 px.
+three paintings at alpha 0 (the chained reconstruction, the same for every style), 0.6 and 1,
+stylised at ``--size`` px long side.
 
     OMP_NUM_THREADS=1 python experiments/wct_unpool_cpu/make_figure.py [--decoders wct_vgg16_decoders] [--out stylized.jpg]
 """
@@ -33,9 +34,13 @@ def main() -> None:
     rows, labels = [], []
     for content_name in CONTENTS:
         content = load_image(content_name, size=args.size)
+        reconstruction = stylize(content, content, alpha=0.0, decoders=decoders, encoder=encoder)  # any style
         for style_name in STYLES:
             style = load_image(style_name, size=args.size)
-            outputs = [stylize(content, style, alpha=a, decoders=decoders, encoder=encoder) for a in ALPHAS]
+            outputs = [
+                reconstruction if a == 0 else stylize(content, style, alpha=a, decoders=decoders, encoder=encoder)
+                for a in ALPHAS
+            ]
             rows.append([content, style, *outputs])
             labels.append(f"{Path(content_name).stem}\nx {style_name}")
     columns = ["content", "style", *(f"alpha {a:g}" for a in ALPHAS)]
