@@ -56,10 +56,10 @@ def samples() -> dict[str, str]:
 
 
 def johnson_styles() -> list[str]:
-    """Shipped Johnson models."""
-    from stylist.models import shipped as available
+    """Shipped single-style Johnson models (a multi-style one needs a mix, which the page does not offer)."""
+    from stylist.models import shipped
 
-    return sorted(name for name, meta in available().items() if meta.get("kind") == "johnson")
+    return sorted(name for name, meta in shipped().items() if meta.get("kind") == "johnson" and not meta.get("styles"))
 
 
 def style_images() -> list[str]:

@@ -298,8 +298,28 @@ class WCT(Method):
         return MethodResult(image=image, info={"backbone_weights": encoder.weights_name, "decoders": str(self.model)})
 
 
+class _RegionTransfer(Method):
+    """Shared by the photorealistic methods: regions from colour-coded label maps
+    (``content_mask``/``style_mask``), per-style ``style_masks`` files or the segmenter
+    (``segment``), resolved by :func:`stylist.regions.resolve_regions`; no style blending."""
+
+    def _keep(self, content_mask: str | None, style_mask: str | None, style_masks: Sequence[str] | None,
+              segment: bool, options: dict[str, Any]) -> None:  # fmt: skip
+        self.content_mask, self.style_mask, self.style_masks, self.segment = content_mask, style_mask, style_masks, segment
+        self.options = {key: list(value) if isinstance(value, (list, tuple)) else value for key, value in options.items()}
+
+    def _regions(self, content: torch.Tensor, styles: list[torch.Tensor], masks: list[torch.Tensor] | None,
+                 blend: Sequence[float] | None) -> tuple[list[torch.Tensor], Any]:  # fmt: skip
+        from stylist.regions import resolve_regions
+
+        if blend is not None:
+            raise StylistError(f"{self.name} does not blend styles; give one style, or one per mask")
+        return resolve_regions(content, styles, masks=masks, style_masks=self.style_masks, content_mask=self.content_mask,
+                               style_mask=self.style_mask, segment=self.segment)  # fmt: skip
+
+
 @register
-class Photo(Method):
+class Photo(_RegionTransfer):
     """Deep Photo Style Transfer (Luan et al. 2017, :func:`stylist.photo.stylize`): the paper's two
     stages and its weights, then the local affine filter.
 
@@ -326,19 +346,12 @@ class Photo(Method):
         segment: bool = False,
         **options: Any,
     ) -> None:
-        self.backbone, self.segment = backbone, segment
-        self.content_mask, self.style_mask, self.style_masks = content_mask, style_mask, style_masks
-        self.options = {key: list(value) if isinstance(value, (list, tuple)) else value for key, value in options.items()}
+        self.backbone = backbone
+        self._keep(content_mask, style_mask, style_masks, segment, options)
 
     def run(self, content, styles, masks, blend, *, seed, progress) -> MethodResult:
         from stylist.photo import stylize
-        from stylist.regions import resolve_regions
-
-        if blend is not None:
-            raise StylistError("photo does not blend styles; give one style, or one per mask")
-        styles, pairs = resolve_regions(content, styles, masks=masks, style_masks=self.style_masks,
-                                        content_mask=self.content_mask, style_mask=self.style_mask,
-                                        segment=self.segment)  # fmt: skip
+        styles, pairs = self._regions(content, styles, masks, blend)
         encoder = self.backbone = _default_backbone(self.backbone)
         result = stylize(
             content, styles, masks=pairs and pairs.content_masks, style_masks=pairs and pairs.style_masks,
@@ -349,7 +362,7 @@ class Photo(Method):
 
 
 @register
-class PhotoWCT(Method):
+class PhotoWCT(_RegionTransfer):
     """FastPhotoStyle (Li et al. 2018, :func:`stylist.photowct.stylize`): PhotoWCT through the
     unpooling decoders, then the closed-form matting smoothing. Regions as :class:`Photo`'s.
 
@@ -372,19 +385,12 @@ class PhotoWCT(Method):
         segment: bool = False,
         **options: Any,
     ) -> None:
-        self.model, self.segment = model, segment
-        self.content_mask, self.style_mask, self.style_masks = content_mask, style_mask, style_masks
-        self.options = {key: list(value) if isinstance(value, (list, tuple)) else value for key, value in options.items()}
+        self.model = model
+        self._keep(content_mask, style_mask, style_masks, segment, options)
 
     def run(self, content, styles, masks, blend, *, seed, progress) -> MethodResult:
         from stylist.photowct import stylize
-        from stylist.regions import resolve_regions
-
-        if blend is not None:
-            raise StylistError("photowct does not blend styles; give one style, or one per mask")
-        styles, pairs = resolve_regions(content, styles, masks=masks, style_masks=self.style_masks,
-                                        content_mask=self.content_mask, style_mask=self.style_mask,
-                                        segment=self.segment)  # fmt: skip
+        styles, pairs = self._regions(content, styles, masks, blend)
         result = stylize(content, styles, masks=pairs and pairs.content_masks, style_masks=pairs and pairs.style_masks,
                          decoders=self.model, **self.options)  # fmt: skip
         return MethodResult(image=result.image, info={"seconds": result.seconds, **(pairs.info() if pairs else {})})

@@ -44,11 +44,11 @@ def test_gatys_resizes_the_style_to_content_times_scale(monkeypatch, scale):
 def test_cli_style_scale_sizes_every_style(compose_cfg, monkeypatch):
     seen = {}
 
-    def capture(content, styles, **kwargs):
+    def capture(self, content, styles, *args, **kwargs):
         seen["content"], seen["styles"] = content.shape[-2:], [s.shape[-2:] for s in styles]
         raise _Seen
 
-    monkeypatch.setattr(stylist.methods, "run_gatys", capture)
+    monkeypatch.setattr(stylist.methods.Gatys, "__call__", capture)
     cfg = compose_cfg("stylize", ["size=64", "style=[swirls,chelsea]", "style_scale=0.5", "progress=false"])
     with pytest.raises(_Seen):
         stylize_from_config(cfg)
