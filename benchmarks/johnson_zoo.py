@@ -36,7 +36,7 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import open_dict
 
-from stylist import weights
+from stylist.models import shipped
 from stylist.backbones import get_backbone
 from stylist.cli import CONFIG_DIR, REPO_ROOT
 from stylist.cli.stylize import stylize_from_config
@@ -71,7 +71,7 @@ def render(overrides: list[str], output: Path, reuse: bool = False) -> tuple[tor
 def johnson_models(styles: list[str]) -> dict[str, list[tuple[str, list[str]]]]:
     """``{style: [(model name, extra overrides)]}`` for every shipped Johnson model."""
     models: dict[str, list[tuple[str, list[str]]]] = {style: [] for style in styles}
-    for name, meta in weights.available().items():
+    for name, meta in shipped().items():
         if meta.get("kind") != "johnson":
             continue
         for style in meta.get("styles") or [meta["style"]]:
@@ -100,7 +100,7 @@ def main() -> int:
     for style, models in johnson_models(args.styles).items():
         if not models and not args.no_johnson:
             continue
-        methods = [] if args.no_johnson else [(n, ["method=johnson", f"model={n}", *extra]) for n, extra in models]
+        methods = [] if args.no_johnson else [(n, ["method=johnson", f"method.model={n}", *extra]) for n, extra in models]
         if not args.no_gatys:
             methods.append(("gatys_default", ["method=gatys"]))
         for photo in args.photos:

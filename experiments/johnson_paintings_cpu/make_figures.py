@@ -24,9 +24,9 @@ import torch
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from stylist import weights
-from stylist.image import image_grid, load_image, resize_longest, to_pil
+from stylist.image import image_grid, load_image, resize_longest, style_size, to_pil
 from stylist.johnson import load_transformer, stylize_image
+from stylist.models import shipped
 from stylist.plots import plot_loss_history
 from stylist.utils import atomic_write
 
@@ -103,7 +103,8 @@ def main() -> None:
 
     # strokes keep their pixel size: trained on a style image of S px, the network run on a photo of
     # X px paints at style scale S / X (whatever size the result is shown at)
-    trained = weights.metadata(args.model)["style_size"] if args.model in weights.available() else args.size
+    meta = shipped().get(args.model)
+    trained = (meta.get("style_size") or style_size(meta["serve_size"], meta["style_scale"])) if meta else args.size
     scales, johnson, gatys = (0.5, 1.0, 2.0), [], []
     for scale in scales:
         photo = load_image("tubingen", size=round(trained / scale))

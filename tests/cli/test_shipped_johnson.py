@@ -4,11 +4,11 @@ README and ``--help`` show); a multi-style one needs ``style_mix``."""
 import pytest
 from PIL import Image
 
-from stylist import weights
+from stylist.models import metadata, shipped
 from stylist.cli.stylize import stylize_from_config
 from stylist.utils import StylistError
 
-JOHNSON = sorted(name for name, meta in weights.available().items() if meta.get("kind") == "johnson")
+JOHNSON = sorted(name for name, meta in shipped().items() if meta.get("kind") == "johnson")
 
 
 def test_there_are_shipped_johnson_models():
@@ -17,14 +17,14 @@ def test_there_are_shipped_johnson_models():
 
 @pytest.mark.parametrize("name", JOHNSON)
 def test_loads_by_name_through_the_cli(compose_cfg, tmp_path, name):
-    styles = weights.metadata(name).get("styles")
+    styles = metadata(name).get("styles")
     mix = [f"style_mix={{{styles[0]}: 0.7, {styles[-1]}: 0.3}}"] if styles else []
     cfg = compose_cfg("stylize", ["method=johnson", f"method.model={name}", "size=48", "progress=false", *mix])
     record = stylize_from_config(cfg)
     assert Image.open(record["output"]).size == (48, 48)
 
 
-@pytest.mark.parametrize("name", [n for n in JOHNSON if weights.metadata(n).get("styles")])
+@pytest.mark.parametrize("name", [n for n in JOHNSON if metadata(n).get("styles")])
 def test_a_multi_style_model_asks_for_a_mix(compose_cfg, name):
     cfg = compose_cfg("stylize", ["method=johnson", f"method.model={name}", "size=48", "progress=false"])
     with pytest.raises(StylistError, match="style_mix"):
