@@ -31,6 +31,7 @@ import argparse
 import csv
 import datetime
 import json
+import os
 import platform
 import statistics
 import time
@@ -96,6 +97,12 @@ def _parse_sets(items: list[str]) -> dict[str, dict[str, Any]]:
     return options
 
 
+def _load_range(rows: list[dict[str, Any]]) -> str:
+    """The range of the rows' recorded load averages (``"not recorded"`` for rows from before it was)."""
+    loads = [r["load_average"] for r in rows if "load_average" in r]
+    return f"{min(loads):.1f}-{max(loads):.1f}" if loads else "not recorded"
+
+
 def _report(out: Path, size: int, cell: int) -> None:
     """Rebuild ``runs.csv``, ``summary.md`` and ``figure.png`` from every ``rows/*.json`` under ``out``
     (so that several processes can run disjoint subsets into one folder)."""
@@ -109,9 +116,9 @@ def _report(out: Path, size: int, cell: int) -> None:
         writer.writerows({k: (f"{row[k]:.4f}" if isinstance(row[k], float) else row[k]) for k in fields} for row in rows)
     methods = [m for m in METHOD_NAMES if any(r["method"] == m for r in rows)]
     lines = [
-        f"Medians over the pairs at {size} px; machine: {platform.machine()} CPU, 2 cores shared with other jobs "
-        f"(load average 14-25 during the runs, so wall seconds are several times the CPU seconds one free core would need), "
-        f"torch threads 1; "
+        f"Medians over the pairs at {size} px; machine: {platform.machine()} CPU, {os.cpu_count()} cores, torch threads 1, "
+        f"1-minute load average {_load_range(rows)} when the runs ended (above 1, other jobs shared the cores and wall "
+        f"seconds exceed what one free core needs; CPU seconds are the process's own); "
         f"{sorted({r['date'] for r in rows})}. Commands: {sorted({r['command'] for r in rows})}.",
         "",
         "| method | pairs | colour ratio | semantic colour ratio | structure | seconds (wall) | CPU seconds |",
@@ -179,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
                 "colour_ratio": colour_ratio(image, content, style),
                 "semantic_colour_ratio": semantic_colour_ratio(image, content, style, regions.content_masks, regions.style_masks),
                 "structure": structure_similarity(image, content),
-                "date": datetime.date.today().isoformat(), "command": command,
+                "date": datetime.date.today().isoformat(), "load_average": os.getloadavg()[0], "command": command,
             }  # fmt: skip
             print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items() if k != "command"}, flush=True)
             save_image(image, args.out / "images" / f"{method}_{pair}.png")

@@ -26,6 +26,7 @@ import argparse
 import datetime
 import json
 import math
+import os
 import platform
 import statistics
 import time
@@ -204,7 +205,7 @@ def main() -> None:
     result = {
         "date": _now(),
         "machine": f"{platform.machine()} {platform.processor() or ''}, {torch.get_num_threads()} torch threads "
-        f"(speed: {args.threads}); 2-core CPU shared with other jobs",
+        f"(speed: {args.threads}); {os.cpu_count()} cores, 1-minute load average {os.getloadavg()[0]:.1f} at the end",
         "metrics_encoder": metrics_encoder.weights_name,
         "size": args.size,
         "default_alpha": float(stylize_config(["method=wct"]).method.alpha),
