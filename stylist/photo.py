@@ -240,8 +240,12 @@ class PhotoLossTerms(LossTerms):
 
 
 class PhotorealisticLoss(nn.Module):
-    """``perceptual(image) + photo_weight * matting_regulariser(image, laplacian)``; without a
-    Laplacian (stage 1) the photo term is 0."""
+    """The perceptual loss plus the photorealism regulariser of one content image:
+    ``L(x) = perceptual(x) + photo_weight * (1/N) sum_c V_c^T L V_c`` (:func:`matting_regulariser`,
+    ``V_c`` the image's channels); without a Laplacian (stage 1) the photo term is 0.
+
+    The Laplacian ``L`` is a scipy sparse matrix (the regulariser's product runs in scipy), so it is
+    an attribute, not a buffer: it stays on the CPU whatever device the perceptual loss is on."""
 
     def __init__(self, perceptual: PerceptualLoss, laplacian: sp.csr_matrix | None, photo_weight: float) -> None:
         super().__init__()
@@ -286,6 +290,7 @@ def stylize(
     post_radius: int | None = 2,
     post_eps: float = 1e-3,
     encoder: nn.Module | None = None,
+    loss: PerceptualLoss | None = None,
     weights: str = "auto",
     lr: float = 1.0,
     progress: bool = True,
@@ -316,7 +321,9 @@ def stylize(
         content_layers, style_layers: VGG16 layers.
         laplacian_eps: the matting ``eps``.
         post_radius, post_eps: the post-processing filter.
-        encoder: a prebuilt encoder (else ``get_backbone("vgg16", weights=weights)``).
+        encoder: a prebuilt encoder (else the loss's, or ``get_backbone("vgg16", weights=weights)``).
+        loss: a prebuilt :class:`~stylist.losses.PerceptualLoss` (``conf/loss/photo.yaml``
+            instantiated and called with the encoder); replaces the weight and layer arguments.
 
     Returns:
         :class:`~stylist.optim.OptimisationResult` (history keys ``total, content, style, tv, photo,
@@ -328,8 +335,9 @@ def stylize(
     if masks is not None and len(masks) != len(styles):
         raise StylistError(f"{len(masks)} masks for {len(styles)} styles: give one mask per style")
     image = _initial_image(init, content, styles, masks, style_masks)
-    encoder = encoder if encoder is not None else get_backbone("vgg16", weights=weights)
-    perceptual = PerceptualLoss(
+    if encoder is None:
+        encoder = loss.encoder if loss is not None else get_backbone("vgg16", weights=weights)
+    perceptual = loss if loss is not None else PerceptualLoss(
         encoder, content_layers, style_layers, content_weight=content_weight, style_weight=style_weight
     )
     keys = ("total", "content", "style", "tv", "photo", "scale")
