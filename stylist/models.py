@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import datetime
 import functools
 import json
@@ -77,7 +78,7 @@ def shipped(weights_dir: str | os.PathLike = WEIGHTS_DIR) -> dict[str, dict[str,
 
     The metadata files are read once and again only when the folder's ``.yaml`` files change (one
     added, removed or rewritten: their names, inodes, sizes and modification times are the cache
-    key), so listing is cheap; the returned dict is shared, do not modify it.
+    key), so listing is cheap. Each call returns its own copy.
     """
     folder = Path(weights_dir).resolve()
     paths = [path for path in sorted(folder.glob("*.yaml")) if not is_temporary(path)]  # skip unfinished writes
@@ -88,7 +89,7 @@ def shipped(weights_dir: str | os.PathLike = WEIGHTS_DIR) -> dict[str, dict[str,
         except FileNotFoundError:  # removed since the listing
             continue
         signature.append((path.name, stat.st_ino, stat.st_size, stat.st_mtime_ns))
-    return _read_folder(folder, tuple(signature))
+    return copy.deepcopy(_read_folder(folder, tuple(signature)))
 
 
 @functools.lru_cache(maxsize=8)
