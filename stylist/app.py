@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
+from stylist.cli import build_method, user_errors_exit
 from stylist.fashion import COLOR_MODES, CLASS_NAMES, method_stylize, part_shares, restyle
 from stylist.fashion.core import Stylize
 from stylist.fashion.stream import FashionStream, frame_array, frame_tensor, segmenter_probabilities
@@ -129,17 +130,13 @@ def _segmenter() -> torch.nn.Module:
 
 @functools.lru_cache(maxsize=8)
 def _method(method: str, iterations: int, alpha: float) -> Stylize:
-    """A stylize function per method and settings, kept with its models loaded."""
-    from stylist.cli import build_method
-    from stylist.methods import WCT, Johnson
-
-    if method == "johnson":
-        return method_stylize(Johnson(), progress=False)
-    if method == "wct":
-        return method_stylize(WCT(alpha=alpha), progress=False)
-    if method == "gatys":
-        return method_stylize(build_method("gatys", [f"method.iterations={iterations}", "loss.style_weight=1e5"]), progress=False)
-    raise StylistError(f"unknown method '{method}'; choose one of {', '.join(METHODS)}")
+    """A stylize function per method and settings (the method built from its ``conf/method`` file),
+    kept with its models loaded."""
+    overrides = {"johnson": [], "wct": [f"method.alpha={alpha}"],
+                 "gatys": [f"method.iterations={iterations}", "loss.style_weight=1e5"]}  # fmt: skip
+    if method not in overrides:
+        raise StylistError(f"unknown method '{method}'; choose one of {', '.join(METHODS)}")
+    return method_stylize(build_method(method, overrides[method]), progress=False)
 
 
 def find_parts(upload: str | None, sample: str | None) -> tuple[np.ndarray | None, dict[str, Any], dict[str, Any] | None, str]:
@@ -286,6 +283,7 @@ def serve(host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> Any:
     return demo
 
 
+@user_errors_exit
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Fashion style change demo (Gradio, offline).")
     parser.add_argument("--host", default="127.0.0.1")

@@ -1,7 +1,9 @@
 """Perceptual losses for style transfer: content, Gram style, guided (masked) Gram style, TV.
 
-Each loss is a pure function plus an ``nn.Module`` that stores its target once as a
-non-persistent buffer. :class:`PerceptualLoss` combines them over encoder layers.
+Each loss is a pure function plus an ``nn.Module`` that sees only one encoder layer's features (as
+in pystiche) and holds its targets and guides as non-persistent buffers (they move with
+``.to()``, and are not saved). :class:`PerceptualLoss` owns the encoder and combines the per-layer
+modules over its layers.
 
 Conventions (shared by every method in stylist):
 
@@ -114,10 +116,13 @@ def gram_loss(features: torch.Tensor, target_gram: torch.Tensor) -> torch.Tensor
 
 
 def guided_gram_loss(
-    features: torch.Tensor, guides: Sequence[torch.Tensor], target_grams: Sequence[torch.Tensor]
+    features: torch.Tensor,
+    guides: Sequence[torch.Tensor] | torch.Tensor,
+    target_grams: Sequence[torch.Tensor] | torch.Tensor,
 ) -> torch.Tensor:
     """Guided Gram loss (Gatys et al. 2017, "Controlling perceptual factors"):
-    ``sum_r mean((G_{m_r}(F) - A_r)^2)``, one term per region ``r`` with guide ``m_r``.
+    ``sum_r mean((G_{m_r}(F) - A_r)^2)``, one term per region ``r`` with guide ``m_r`` (the guides
+    and targets: sequences, or tensors stacked along a first region dimension).
 
     Pixels outside every guide contribute nothing to the statistics, so they get no style gradient.
     """
@@ -136,7 +141,8 @@ def total_variation_loss(image: torch.Tensor) -> torch.Tensor:
 
 
 class ContentLoss(nn.Module):
-    """:func:`content_loss` against a fixed target set with :meth:`set_target`."""
+    """Content loss against a fixed target ``P`` (set with :meth:`set_target`, held as a
+    non-persistent buffer): ``L(F) = mean((F - P)^2)`` (:func:`content_loss`)."""
 
     target: torch.Tensor
 
@@ -155,7 +161,8 @@ class ContentLoss(nn.Module):
 
 
 class GramLoss(nn.Module):
-    """:func:`gram_loss` against a Gram target; several styles blend as ``A = sum_i w_i G(S_i)``."""
+    """Gram style loss against a fixed target Gram ``A`` (a non-persistent buffer):
+    ``L(F) = mean((G(F) - A)^2)`` (:func:`gram_loss`); several styles blend as ``A = sum_i w_i G(S_i)``."""
 
     target: torch.Tensor
 
@@ -175,13 +182,21 @@ class GramLoss(nn.Module):
 
 
 class GuidedGramLoss(nn.Module):
-    """:func:`guided_gram_loss`: region ``r`` of the input (guide ``m_r``) takes style image ``S_r``
-    (optionally only inside its own style guide)."""
+    """Guided Gram loss (:func:`guided_gram_loss`): region ``r`` of the input (guide ``m_r``) takes
+    the statistics of style image ``S_r`` (optionally only inside its own style guide ``s_r``):
+    ``L(F) = sum_r mean((G_{m_r}(F) - G_{s_r}(S_r))^2)``.
+
+    The guides (``R x B x 1 x H x W``) and target Grams (``R x 1 x C x C``) are stacked and held as
+    non-persistent buffers, so ``.to(device)``/``.double()`` move them with the module.
+    """
+
+    guides: torch.Tensor
+    targets: torch.Tensor
 
     def __init__(self) -> None:
         super().__init__()
-        self.guides: list[torch.Tensor] = []
-        self.targets: list[torch.Tensor] = []
+        self.register_buffer("guides", torch.empty(0), persistent=False)
+        self.register_buffer("targets", torch.empty(0), persistent=False)
 
     @torch.no_grad()
     def set_target(
@@ -191,19 +206,23 @@ class GuidedGramLoss(nn.Module):
         style_guides: Sequence[torch.Tensor | None] | None = None,
     ) -> None:
         style_guides = style_guides or [None] * len(style_features)
-        self.targets = [gram_matrix(f, g) for f, g in zip(style_features, style_guides, strict=True)]
-        self.guides = list(guides)
-        if len(self.guides) != len(self.targets):
-            raise StylistError(f"{len(self.guides)} region masks for {len(self.targets)} style images")
+        targets = [gram_matrix(f, g) for f, g in zip(style_features, style_guides, strict=True)]
+        if len(guides) != len(targets):
+            raise StylistError(f"{len(guides)} region masks for {len(targets)} style images")
+        if len({tuple(guide.shape) for guide in guides}) > 1:
+            raise StylistError(f"region masks differ in size: {[tuple(guide.shape) for guide in guides]}")
+        self.targets = torch.stack(targets)
+        self.guides = torch.stack(list(guides))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        if not self.targets:
+        if self.targets.numel() == 0:
             raise RuntimeError("GuidedGramLoss: call set_target() first")
         return guided_gram_loss(features, self.guides, self.targets)
 
 
 class TotalVariationLoss(nn.Module):
-    """:func:`total_variation_loss` as a module."""
+    """Squared total variation of the image (:func:`total_variation_loss`):
+    ``L(x) = mean((x[i+1, j] - x[i, j])^2) + mean((x[i, j+1] - x[i, j])^2)``."""
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         return total_variation_loss(image)

@@ -143,6 +143,16 @@ def _default_backbone(backbone: nn.Module | None) -> nn.Module:
     return backbone if backbone is not None else get_backbone("vgg16")
 
 
+def _built_loss(loss: LossFactory | None, encoder: nn.Module) -> nn.Module | None:
+    """The injected loss on ``encoder`` (``None``: the method function's own default loss)."""
+    return loss(encoder) if loss is not None else None
+
+
+#: Options of the optimisation methods' functions that an injected loss replaces.
+_LOSS_OPTIONS = ("content_weight", "style_weight", "tv_weight", "content_layers", "style_layers",
+                 "content_layer_weights", "style_layer_weights")  # fmt: skip
+
+
 def _optimisation_info(result: Any) -> dict[str, Any]:
     return {"backbone_weights": result.backbone_weights, "seconds_per_iteration": result.seconds_per_iteration}
 
@@ -183,10 +193,9 @@ class Gatys(Method):
         from stylist.gatys import stylize
 
         encoder = self.backbone = _default_backbone(self.backbone)
-        loss = self.loss(encoder) if self.loss is not None else None
         result = stylize(
-            content, styles, masks=masks, style_blend=blend, seed=seed, progress=progress, encoder=encoder, loss=loss,
-            **self.options,
+            content, styles, masks=masks, style_blend=blend, seed=seed, progress=progress, encoder=encoder,
+            loss=_built_loss(self.loss, encoder), **self.options,
         )  # fmt: skip
         return MethodResult(image=result.image, history=result.history, info=_optimisation_info(result))
 
@@ -321,18 +330,19 @@ class _RegionTransfer(Method):
 @register
 class Photo(_RegionTransfer):
     """Deep Photo Style Transfer (Luan et al. 2017, :func:`stylist.photo.stylize`): the paper's two
-    stages and its weights, then the local affine filter.
+    stages, then the local affine filter.
 
     Args:
         backbone: the encoder (default: ``get_backbone("vgg16")``).
+        loss: a loss factory ``loss(encoder) -> PerceptualLoss`` with the paper's layers and weights
+            (``conf/loss/photo.yaml``; default: :func:`stylist.photo.stylize`'s, the same).
         content_mask, style_mask: colour-coded label maps (PNG paths); each colour is a region and
             regions pair by colour (:func:`stylist.regions.resolve_regions`).
         style_masks: one mask file per style image, pairing with the call's ``masks``.
         segment: regions from the shipped segmenter (the classes found in both images).
         options: :func:`stylist.photo.stylize`'s (``size``, ``stage1_iterations``,
-            ``stage2_iterations``, ``init``, ``content_weight``, ``style_weight``, ``matting_lambda``,
-            ``content_layers``, ``laplacian_eps``, ``post_radius``, ``post_eps``, ``lr``). The method
-            builds its own perceptual loss with the paper's layers and weights, so no loss is injected.
+            ``stage2_iterations``, ``init``, ``matting_lambda``, ``laplacian_eps``, ``post_radius``,
+            ``post_eps``, ``lr``; with an injected ``loss``, its layers and weights are the loss's).
     """
 
     name = "photo"
@@ -340,22 +350,27 @@ class Photo(_RegionTransfer):
     def __init__(
         self,
         backbone: nn.Module | None = None,
+        loss: LossFactory | None = None,
         content_mask: str | None = None,
         style_mask: str | None = None,
         style_masks: Sequence[str] | None = None,
         segment: bool = False,
         **options: Any,
     ) -> None:
-        self.backbone = backbone
+        given = sorted(set(options) & set(_LOSS_OPTIONS)) if loss is not None else []
+        if given:
+            raise StylistError(f"{', '.join(given)} belong to the injected loss: set loss.{given[0]}=... instead")
+        self.backbone, self.loss = backbone, loss
         self._keep(content_mask, style_mask, style_masks, segment, options)
 
     def run(self, content, styles, masks, blend, *, seed, progress) -> MethodResult:
         from stylist.photo import stylize
+
         styles, pairs = self._regions(content, styles, masks, blend)
         encoder = self.backbone = _default_backbone(self.backbone)
         result = stylize(
             content, styles, masks=pairs and pairs.content_masks, style_masks=pairs and pairs.style_masks,
-            encoder=encoder, progress=progress, **self.options,
+            encoder=encoder, loss=_built_loss(self.loss, encoder), progress=progress, **self.options,
         )  # fmt: skip
         info = {**_optimisation_info(result), **(pairs.info() if pairs else {})}
         return MethodResult(image=result.image, history=result.history, info=info)

@@ -11,7 +11,9 @@ A shipped model is ``stylist/weights/<name>.pt`` (a state dict, usually float16)
 * kind-specific facts (a Johnson model's ``style``, the WCT decoders' ``backbone_weights``, ...).
 
 Each kind registers its builder where the kind lives, with :func:`register_kind`; :func:`ship`
-writes a model, :func:`shipped` lists them and :func:`load_model` loads one by name.
+writes a model, :func:`shipped` lists them (read once per change of the folder) and :func:`load_model`
+loads one by name, or from a ``.pt`` file with its ``.yaml`` beside it (a shipped pair kept elsewhere):
+one reader of metadata and weights for every kind.
 
 Example:
     >>> sorted(shipped())  # doctest: +SKIP
@@ -21,7 +23,9 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import datetime
+import functools
 import json
 import os
 from pathlib import Path
@@ -44,13 +48,16 @@ Builder = Callable[[Mapping[str, Any], Mapping[str, torch.Tensor]], nn.Module]
 
 #: kind -> builder; filled by :func:`register_kind` in the modules that define the kinds.
 BUILDERS: dict[str, Builder] = {}
+#: kind -> what a model of that kind is, for messages (``"a segmenter"``).
+DESCRIPTIONS: dict[str, str] = {}
 
 
-def register_kind(kind: str) -> Callable[[Builder], Builder]:
-    """Decorator registering ``builder(architecture, state_dict) -> module`` for shipped models of ``kind``."""
+def register_kind(kind: str, description: str) -> Callable[[Builder], Builder]:
+    """Decorator registering ``builder(architecture, state_dict) -> module`` for shipped models of
+    ``kind``; ``description`` names such a model in messages (``"a segmenter"``)."""
 
     def decorate(builder: Builder) -> Builder:
-        BUILDERS[kind] = builder
+        BUILDERS[kind], DESCRIPTIONS[kind] = builder, description
         return builder
 
     return decorate
@@ -67,9 +74,37 @@ def _builder(kind: str) -> Builder:
 
 
 def shipped(weights_dir: str | os.PathLike = WEIGHTS_DIR) -> dict[str, dict[str, Any]]:
-    """The shipped models: ``{name: metadata}``."""
-    paths = [path for path in sorted(Path(weights_dir).glob("*.yaml")) if not is_temporary(path)]  # skip unfinished writes
-    return {path.stem: yaml.safe_load(path.read_text()) for path in paths}
+    """The shipped models: ``{name: metadata}``.
+
+    The metadata files are read once and again only when the folder's ``.yaml`` files change (one
+    added, removed or rewritten: their names, inodes, sizes and modification times are the cache
+    key), so listing is cheap. Each call returns its own copy.
+    """
+    folder = Path(weights_dir).resolve()
+    paths = [path for path in sorted(folder.glob("*.yaml")) if not is_temporary(path)]  # skip unfinished writes
+    signature = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # removed since the listing
+            continue
+        signature.append((path.name, stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    return copy.deepcopy(_read_folder(folder, tuple(signature)))
+
+
+@functools.lru_cache(maxsize=8)
+def _read_folder(folder: Path, signature: tuple[tuple[str, int, int, int], ...]) -> dict[str, dict[str, Any]]:
+    """``{name: metadata}`` of the ``.yaml`` files named in ``signature`` (the cache key of :func:`shipped`)."""
+    return {Path(name).stem: _read_metadata(folder / name) for name, *_ in signature}
+
+
+def _read_metadata(path: Path) -> dict[str, Any]:
+    """One metadata file; unreadable YAML is a :class:`StylistError` naming it."""
+    try:
+        meta = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise StylistError(f"cannot read model metadata {path}: {err}") from None
+    return meta if isinstance(meta, dict) else {}
 
 
 def metadata(name: str, weights_dir: str | os.PathLike = WEIGHTS_DIR) -> dict[str, Any]:
@@ -97,11 +132,48 @@ def load_state(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     return {key: value.float() if value.is_floating_point() else value for key, value in state.items()}
 
 
-def load_model(name: str, weights_dir: str | os.PathLike = WEIGHTS_DIR) -> nn.Module:
-    """A shipped model by name, in eval mode with frozen float32 weights."""
-    meta = metadata(name, weights_dir)
-    module = _builder(str(meta.get("kind")))(meta.get("architecture") or {}, load_state(weights_path(name, weights_dir)))
+def load_model(
+    name: str | os.PathLike, weights_dir: str | os.PathLike = WEIGHTS_DIR, *, kind: str | None = None
+) -> nn.Module:
+    """A shipped model, in eval mode with frozen float32 weights.
+
+    Args:
+        name: a shipped name in ``weights_dir``, or a weights file (a ``Path``, or a name ending in
+            ``.pt``/``.pth``) with its metadata ``<stem>.yaml`` beside it, as :func:`ship` writes them.
+        kind: the kind the caller needs (e.g. ``"deeplab"``); another kind is a :class:`StylistError`.
+    """
+    if isinstance(name, os.PathLike) or Path(name).suffix in (".pt", ".pth"):
+        weights = Path(name).expanduser()
+        state = load_state(weights)  # a missing or corrupt file is named first
+        if not weights.with_suffix(".yaml").is_file():
+            raise StylistError(
+                f"{weights} is a bare state dict: {_description(kind)} also needs its metadata "
+                f"{weights.stem}.yaml beside it (as stylist.models.ship writes it)"
+            )
+        source = str(weights.with_suffix(".yaml"))
+        meta = _read_metadata(Path(source))
+        builder = _checked_builder(meta, kind, source)
+    else:
+        meta, source = metadata(str(name), weights_dir), f"the metadata of shipped model '{name}'"
+        builder = _checked_builder(meta, kind, source)
+        state = load_state(weights_path(str(name), weights_dir))
+    try:
+        module = builder(meta.get("architecture") or {}, state)
+    except (KeyError, TypeError) as err:
+        raise StylistError(f"{source} has no valid architecture for {_description(meta.get('kind'))}: {err}") from None
     return module.eval().requires_grad_(False)
+
+
+def _description(kind: Any) -> str:
+    return DESCRIPTIONS.get(str(kind), f"a model of kind '{kind}'") if kind is not None else "a model"
+
+
+def _checked_builder(meta: Mapping[str, Any], kind: str | None, source: str) -> Builder:
+    """The builder of the model ``meta`` describes, which must be of ``kind`` when one is asked for."""
+    builder = _builder(str(meta.get("kind")))
+    if kind is not None and meta.get("kind") != kind:
+        raise StylistError(f"{source} does not describe {_description(kind)} (kind '{meta.get('kind')}', not '{kind}')")
+    return builder
 
 
 def relative_paths(config: Any, root: str | os.PathLike = REPO_ROOT) -> Any:

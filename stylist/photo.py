@@ -1,12 +1,8 @@
 """Deep Photo Style Transfer (Luan et al., CVPR 2017): Gatys with the augmented (region-guided)
 style loss plus the photorealism regulariser, so that the output is locally an affine colour
-transform of the content photo; and the matting-Laplacian tools :mod:`stylist.photowct` shares.
+transform of the content photo.
 
-The regulariser uses the matting Laplacian ``L`` (Levin et al., PAMI 2008) of the content image
-``I`` (``N = H W`` pixels, 3x3 windows ``w_k`` with mean ``mu_k`` and covariance ``S_k``):
-
-    L_ij = sum_{k: i, j in w_k} [ delta_ij - (1 + (I_i - mu_k)^T (S_k + eps/9 I_3)^{-1} (I_j - mu_k)) / 9 ]
-
+The regulariser uses the matting Laplacian ``L`` of the content image (:mod:`stylist.matting`)
 and penalises ``L_m = (1/N) sum_c V_c^T L V_c`` for the output's channels ``V_c`` (``N``-vectors in
 [0, 1]); its gradient is ``(2/N) L V_c``. ``L`` is symmetric positive semi-definite, and within each
 window any affine function of the content colours costs ~0. The total loss is
@@ -25,7 +21,7 @@ Checked against the paper and the authors' code (luanfujun/deep-photo-styletrans
 * Region terms are summed, not weighted by the content region's share of the image as in the
   authors' ``StyleLossWithSeg``: the project's guided Gram loss has no per-region weights.
 * Both stages optimise at ``size`` (256 px) and the post-processing filter, the local affine fit
-  to the full-size content (:func:`local_affine_filter`, the guided-filter form of the authors'
+  to the full-size content (:func:`~stylist.matting.local_affine_filter`, the guided-filter form of the authors'
   smoothing), brings the result to full size: 512 px optimisation is ~4x slower per iteration, too
   slow for a 90 s budget on 2 CPU cores.
 * Default start and schedule: stage 1 starts from a regional Lab histogram transfer
@@ -46,187 +42,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-import numpy as np
 import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
-from numpy.lib.stride_tricks import sliding_window_view
 from torch import nn
 
 from stylist.backbones import get_backbone
 from stylist.color import match_lab_histograms, match_lab_statistics
-from stylist.optim import OptimisationResult, optimise_over_scales
 from stylist.losses import DEFAULT_STYLE_LAYERS, LossTerms, PerceptualLoss
-from stylist.regions import segment_pairs
+from stylist.matting import local_affine_filter, matting_laplacian, matting_regulariser
+from stylist.optim import OptimisationResult, optimise_over_scales
 from stylist.utils import StylistError
 
-__all__ = [
-    "matting_laplacian", "matting_regulariser", "affine_smooth", "local_affine_filter", "PhotoLossTerms",
-    "PhotorealisticLoss", "paper_photo_weight", "stylize", "segment_pairs",
-]  # fmt: skip
-
-
-def matting_laplacian(image: torch.Tensor, eps: float = 1e-7, radius: int = 1) -> sp.csr_matrix:
-    """The matting Laplacian of ``1 x 3 x H x W`` (or ``3 x H x W``) ``image`` in [0, 1], as an
-    ``N x N`` scipy CSR matrix (float64, ``N = H W``, row-major pixel order). See the module docstring."""
-    array = image.detach().reshape(3, *image.shape[-2:]).permute(1, 2, 0).double().cpu().numpy()
-    height, width = array.shape[:2]
-    size = 2 * radius + 1
-    if height < size or width < size:
-        raise StylistError(f"image is {width}x{height} px; the matting Laplacian needs at least {size}x{size}")
-    n_win = size * size
-    index = np.arange(height * width).reshape(height, width)
-    windows = sliding_window_view(index, (size, size)).reshape(-1, n_win)  # K x 9 pixel indices
-    colours = array.reshape(-1, 3)[windows]  # K x 9 x 3
-    centred = colours - colours.mean(axis=1, keepdims=True)
-    covariance = np.einsum("kni,knj->kij", centred, centred) / n_win
-    inverse = np.linalg.inv(covariance + (eps / n_win) * np.eye(3))
-    affinity = (1.0 + np.einsum("kni,kij,kmj->knm", centred, inverse, centred)) / n_win  # K x 9 x 9
-    rows = np.broadcast_to(windows[:, :, None], affinity.shape).ravel()
-    cols = np.broadcast_to(windows[:, None, :], affinity.shape).ravel()
-    weights = sp.coo_matrix((affinity.ravel(), (rows, cols)), shape=(height * width,) * 2).tocsr()
-    laplacian = sp.diags(np.asarray(weights.sum(axis=1)).ravel()) - weights
-    return ((laplacian + laplacian.T) * 0.5).tocsr()  # exact symmetry despite rounding
-
-
-class _MattingQuadratic(torch.autograd.Function):
-    """``(1/N) sum_c V_c^T L V_c`` with gradient ``(2/N) L V`` (a sparse product in scipy)."""
-
-    @staticmethod
-    def forward(ctx, image: torch.Tensor, laplacian: sp.csr_matrix) -> torch.Tensor:  # type: ignore[override]
-        pixels = image.shape[-2] * image.shape[-1]
-        values = image.detach().reshape(3, pixels).T.double().cpu().numpy()  # N x 3
-        product = laplacian @ values
-        ctx.save_for_backward(torch.from_numpy(2.0 * product / pixels).T.reshape(image.shape).to(image))
-        return image.new_tensor(float(np.sum(values * product)) / pixels)
-
-    @staticmethod
-    def backward(ctx, grad_output: torch.Tensor) -> tuple[torch.Tensor, None]:  # type: ignore[override]
-        (gradient,) = ctx.saved_tensors
-        return grad_output * gradient, None
-
-
-def matting_regulariser(image: torch.Tensor, laplacian: sp.csr_matrix) -> torch.Tensor:
-    """Photorealism loss ``(1/N) sum_c V_c^T L V_c`` of a ``1 x 3 x H x W`` image (differentiable)."""
-    pixels = image.shape[-2] * image.shape[-1]
-    if image.shape[0] != 1 or image.shape[1] != 3 or laplacian.shape != (pixels, pixels):
-        raise StylistError(f"image {tuple(image.shape)} does not match a Laplacian of shape {laplacian.shape}")
-    return _MattingQuadratic.apply(image, laplacian)
-
-
-def _block_cg(
-    matrix: sp.csr_matrix, rhs: np.ndarray, start: np.ndarray, tol: float, max_iter: int
-) -> tuple[np.ndarray, int]:
-    """Jacobi-preconditioned conjugate gradients for ``matrix x = rhs`` with ``N x k`` right-hand
-    sides at once (one sparse product per iteration for all columns); returns ``(x, iterations)``."""
-    inverse_diagonal = 1.0 / matrix.diagonal()[:, None]
-    x = start.copy()
-    residual = rhs - matrix @ x
-    z = residual * inverse_diagonal
-    direction = z.copy()
-    rz = np.sum(residual * z, axis=0)
-    limit = tol * np.maximum(np.linalg.norm(rhs, axis=0), 1e-30)
-    for iteration in range(1, max_iter + 1):
-        product = matrix @ direction
-        step = rz / np.maximum(np.sum(direction * product, axis=0), 1e-300)
-        x += step * direction
-        residual -= step * product
-        if np.all(np.linalg.norm(residual, axis=0) <= limit):
-            return x, iteration
-        z = residual * inverse_diagonal
-        rz_next = np.sum(residual * z, axis=0)
-        direction = z + (rz_next / np.maximum(rz, 1e-300)) * direction
-        rz = rz_next
-    return x, max_iter
-
-
-def affine_smooth(
-    image: torch.Tensor,
-    content: torch.Tensor,
-    weight: float = 100.0,
-    eps: float = 1e-7,
-    tol: float = 1e-4,
-    max_iter: int = 1000,
-) -> torch.Tensor:
-    """The closed-form photorealistic smoothing of FastPhotoStyle (Li et al., ECCV 2018, Eq. 5):
-    ``r = argmin ||r - y||^2 + weight * sum_c r_c^T L r_c``, i.e. the sparse system
-
-        (I + weight * L) r = y,
-
-    with ``y`` the stylised ``image`` and ``L`` the matting Laplacian of ``content`` (both
-    ``1 x 3 x H x W``, same size). Any colour map that is affine in the content's colours lies in
-    ``L``'s null space (up to ``eps``) and passes unchanged; everything else is smoothed along the
-    content's edges. Solved by preconditioned conjugate gradients from ``y`` (relative residual
-    ``tol``).
-
-    Deviation: the paper normalises the affinity, ``(I - beta D^{-1/2} W D^{-1/2}) r = (1 - beta) y``.
-    For the matting affinity every interior pixel has degree ``D_ii = 9`` (each window's weights sum
-    to 1), so that form is this one with ``weight = beta / (9 (1 - beta))`` (their ``beta = 0.9999``
-    is ``weight ~ 1100``) except in the border rows, where the normalised form bends affine maps; the
-    unnormalised form keeps them exact. The weight is per pixel, so the same scene needs about 4x the
-    weight at 2x the resolution.
-
-    Returns:
-        ``1 x 3 x H x W`` (not clamped).
-    """
-    if image.shape != content.shape:
-        raise StylistError(f"image {tuple(image.shape)} and content {tuple(content.shape)} must have the same size")
-    laplacian = matting_laplacian(content, eps=eps)
-    pixels = image.shape[-2] * image.shape[-1]
-    system = (sp.identity(pixels, format="csr") + weight * laplacian).tocsr()
-    rhs = image.detach().reshape(3, pixels).T.double().cpu().numpy()
-    solution, _ = _block_cg(system, rhs, rhs, tol, max_iter)
-    return torch.from_numpy(solution.T.copy()).reshape(image.shape).to(image)
-
-
-def _box(x: torch.Tensor, radius: int) -> torch.Tensor:
-    """Mean over ``(2 radius + 1)^2`` windows (smaller at the borders) of ``B x ... x H x W``."""
-    flat = x.reshape(x.shape[0], -1, *x.shape[-2:])
-    return F.avg_pool2d(flat, 2 * radius + 1, stride=1, padding=radius, count_include_pad=False).reshape(x.shape)
-
-
-def local_affine_filter(
-    image: torch.Tensor, guide: torch.Tensor, radius: int = 15, eps: float = 1e-2, full_guide: torch.Tensor | None = None
-) -> torch.Tensor:
-    """Replace ``image`` by its best local affine function of ``guide`` (the colour guided filter,
-    He et al., PAMI 2013): in each ``(2 radius + 1)^2`` window ``k``, ``image ~ A_k guide + b_k`` by
-    ridge regression ``A_k = (S_k + eps I)^{-1} cov_k(guide, image)``; the output at a pixel is
-    ``mean_k(A_k) guide + mean_k(b_k)`` over the windows containing it.
-
-    Used as Deep Photo Style Transfer's post-processing (the authors' code filters the result with
-    a locally affine fit to the content, ``-f_radius 15 -f_edge 0.01``; this is the guided-filter form
-    of that fit) and as an edge-aware upsampler: with ``full_guide`` (the guide at a higher
-    resolution), the coefficients are bilinearly upsampled and applied to it (He and Sun, "Fast
-    guided filter", 2015), so a low-resolution result comes back with every full-resolution edge of
-    the content.
-
-    Args:
-        image, guide: ``1 x 3 x h x w`` (same size).
-        radius, eps: window radius (px at ``guide``'s size) and the ridge ``eps`` (on [0, 1] colours).
-        full_guide: optional ``1 x 3 x H x W``.
-
-    Returns:
-        ``1 x 3 x h x w`` (or ``H x W`` with ``full_guide``), not clamped.
-    """
-    if image.shape != guide.shape:
-        raise StylistError(f"image {tuple(image.shape)} and guide {tuple(guide.shape)} must have the same size")
-    g, y = guide.double(), image.double()
-    mean_g, mean_y = _box(g, radius), _box(y, radius)
-    cov_gg = _box(g[:, :, None] * g[:, None], radius) - mean_g[:, :, None] * mean_g[:, None]  # 1 x 3 x 3 x h x w
-    cov_gy = _box(g[:, :, None] * y[:, None], radius) - mean_g[:, :, None] * mean_y[:, None]  # [i, c]: cov(g_i, y_c)
-    height, width = guide.shape[-2:]
-    sigma = cov_gg.permute(0, 3, 4, 1, 2) + eps * torch.eye(3, dtype=g.dtype)  # 1 x h x w x 3 x 3
-    coefficients = torch.linalg.solve(sigma, cov_gy.permute(0, 3, 4, 1, 2))  # 1 x h x w x 3(i) x 3(c)
-    slope = coefficients.permute(0, 3, 4, 1, 2).reshape(1, 9, height, width)  # A[i, c] at channel 3 i + c
-    offset = mean_y - torch.einsum("bichw,bihw->bchw", slope.reshape(1, 3, 3, height, width), mean_g)
-    slope, offset = _box(slope, radius), _box(offset, radius)
-    target = g if full_guide is None else full_guide.double()
-    if full_guide is not None:
-        size = tuple(full_guide.shape[-2:])
-        slope = F.interpolate(slope, size=size, mode="bilinear", align_corners=False)
-        offset = F.interpolate(offset, size=size, mode="bilinear", align_corners=False)
-    out = torch.einsum("bichw,bihw->bchw", slope.reshape(1, 3, 3, *target.shape[-2:]), target) + offset
-    return out.to(image.dtype)
+__all__ = ["PhotoLossTerms", "PhotorealisticLoss", "paper_photo_weight", "stylize"]
 
 
 @dataclass
@@ -240,8 +68,12 @@ class PhotoLossTerms(LossTerms):
 
 
 class PhotorealisticLoss(nn.Module):
-    """``perceptual(image) + photo_weight * matting_regulariser(image, laplacian)``; without a
-    Laplacian (stage 1) the photo term is 0."""
+    """The perceptual loss plus the photorealism regulariser of one content image:
+    ``L(x) = perceptual(x) + photo_weight * (1/N) sum_c V_c^T L V_c`` (:func:`matting_regulariser`,
+    ``V_c`` the image's channels); without a Laplacian (stage 1) the photo term is 0.
+
+    The Laplacian ``L`` is a scipy sparse matrix (the regulariser's product runs in scipy), so it is
+    an attribute, not a buffer: it stays on the CPU whatever device the perceptual loss is on."""
 
     def __init__(self, perceptual: PerceptualLoss, laplacian: sp.csr_matrix | None, photo_weight: float) -> None:
         super().__init__()
@@ -286,6 +118,7 @@ def stylize(
     post_radius: int | None = 2,
     post_eps: float = 1e-3,
     encoder: nn.Module | None = None,
+    loss: PerceptualLoss | None = None,
     weights: str = "auto",
     lr: float = 1.0,
     progress: bool = True,
@@ -295,7 +128,7 @@ def stylize(
     1. **Stage 1**: segmented Gatys, ``a * L_content + b * L_style+`` (augmented style loss: each
        content region matched to its style region), from ``init`` (default: the content).
     2. **Stage 2**: the same loss plus ``lambda * L_m``, starting from the stage-1 result.
-    3. **Post-processing**: :func:`local_affine_filter` of the result against the full-size content
+    3. **Post-processing**: :func:`~stylist.matting.local_affine_filter` of the result against the full-size content
        (``post_radius`` px at the optimisation size; ``None``: the result is only resized).
 
     Args:
@@ -316,7 +149,9 @@ def stylize(
         content_layers, style_layers: VGG16 layers.
         laplacian_eps: the matting ``eps``.
         post_radius, post_eps: the post-processing filter.
-        encoder: a prebuilt encoder (else ``get_backbone("vgg16", weights=weights)``).
+        encoder: a prebuilt encoder (else the loss's, or ``get_backbone("vgg16", weights=weights)``).
+        loss: a prebuilt :class:`~stylist.losses.PerceptualLoss` (``conf/loss/photo.yaml``
+            instantiated and called with the encoder); replaces the weight and layer arguments.
 
     Returns:
         :class:`~stylist.optim.OptimisationResult` (history keys ``total, content, style, tv, photo,
@@ -328,8 +163,9 @@ def stylize(
     if masks is not None and len(masks) != len(styles):
         raise StylistError(f"{len(masks)} masks for {len(styles)} styles: give one mask per style")
     image = _initial_image(init, content, styles, masks, style_masks)
-    encoder = encoder if encoder is not None else get_backbone("vgg16", weights=weights)
-    perceptual = PerceptualLoss(
+    if encoder is None:
+        encoder = loss.encoder if loss is not None else get_backbone("vgg16", weights=weights)
+    perceptual = loss if loss is not None else PerceptualLoss(
         encoder, content_layers, style_layers, content_weight=content_weight, style_weight=style_weight
     )
     keys = ("total", "content", "style", "tv", "photo", "scale")

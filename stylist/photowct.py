@@ -6,15 +6,15 @@ ECCV 2018): PhotoWCT, then closed-form smoothing.
    through the encoder's own pooling switches, so edges come back where they were. Regions
    (label maps, segmenter classes, masks) transform each content region with the statistics of
    its matched style region.
-2. **Smoothing** (:func:`stylist.photo.affine_smooth`): ``(I + lambda L) r = y`` with ``L`` the
+2. **Smoothing** (:func:`stylist.matting.affine_smooth`): ``(I + lambda L) r = y`` with ``L`` the
    matting Laplacian of the content, which keeps what is locally an affine function of the content's
    colours and smooths the rest along the content's edges.
 
 Deviations, both for speed on CPUs (the reference solves the full-resolution system on a GPU): the
 system is solved at ``smooth_size`` px (longest side) by preconditioned conjugate gradients, and the
 result is brought back to full resolution as a local affine function of the full-resolution content
-(:func:`stylist.photo.local_affine_filter` with ``full_guide``), so no content edge is lost. The
-matting affinity is used unnormalised (see :func:`~stylist.photo.affine_smooth`).
+(:func:`stylist.matting.local_affine_filter` with ``full_guide``), so no content edge is lost. The
+matting affinity is used unnormalised (see :func:`~stylist.matting.affine_smooth`).
 
 Example:
     >>> from stylist.image import load_image
@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from stylist.image import resize_longest
-from stylist.photo import affine_smooth, local_affine_filter
+from stylist.matting import affine_smooth, local_affine_filter
 from stylist.utils import StylistError
 
 __all__ = ["PhotoWCTResult", "stylize", "smooth"]
@@ -56,8 +56,8 @@ def smooth(
     eps: float = 1e-3,
 ) -> torch.Tensor:
     """Closed-form smoothing of a stylised ``image`` against ``content`` (both ``1 x 3 x H x W``):
-    :func:`~stylist.photo.affine_smooth` at ``size`` px (longest side; ``None``: full size), then
-    :func:`~stylist.photo.local_affine_filter` (``radius`` px at the solve size, ridge ``eps``), which
+    :func:`~stylist.matting.affine_smooth` at ``size`` px (longest side; ``None``: full size), then
+    :func:`~stylist.matting.local_affine_filter` (``radius`` px at the solve size, ridge ``eps``), which
     also brings a smaller solve back to full size. Returns ``1 x 3 x H x W`` in [0, 1]."""
     if image.shape != content.shape:
         image = torch.nn.functional.interpolate(image, size=content.shape[-2:], mode="bilinear", align_corners=False)

@@ -32,14 +32,14 @@ from PIL import Image, UnidentifiedImageError
 from stylist.image import load_mask
 from stylist.utils import StylistError
 
-__all__ = ["RegionPairs", "load_label_map", "label_map_pairs", "segment_pairs", "resolve_regions", "MAX_COLOURS"]
+__all__ = ["RegionPairs", "load_label_map", "label_map_pairs", "segment_pairs", "resolve_regions", "MAX_COLORS"]
 
 log = logging.getLogger(__name__)
 
 #: More distinct colours than this in a label map almost always means JPEG artefacts or antialiasing.
-MAX_COLOURS = 64
+MAX_COLORS = 64
 
-Colour = tuple[int, int, int]
+Color = tuple[int, int, int]
 
 
 @dataclass
@@ -57,15 +57,15 @@ class RegionPairs:
         return {"regions": self.names, "unmatched_content": self.unmatched_content, "unmatched_style": self.unmatched_style}
 
 
-def _hex(colour: Colour) -> str:
+def _hex(colour: Color) -> str:
     return "#{:02x}{:02x}{:02x}".format(*colour)
 
 
-def load_label_map(path: str | os.PathLike, size: tuple[int, int] | None = None) -> tuple[np.ndarray, list[Colour]]:
+def load_label_map(path: str | os.PathLike, size: tuple[int, int] | None = None) -> tuple[np.ndarray, list[Color]]:
     """Read a colour-coded label map: ``(labels, colours)`` with ``labels`` an ``H x W`` int array
     indexing ``colours`` (RGB triples). ``size = (H, W)``: nearest-neighbour resize to it (the aspect
     ratio must match within 2%). Raises :class:`StylistError` for unreadable files and for maps with
-    more than :data:`MAX_COLOURS` colours (save label maps as PNG: JPEG blurs the colours)."""
+    more than :data:`MAX_COLORS` colours (save label maps as PNG: JPEG blurs the colours)."""
     try:
         with Image.open(path) as img:
             rgb = img.convert("RGB")
@@ -80,9 +80,9 @@ def load_label_map(path: str | os.PathLike, size: tuple[int, int] | None = None)
         rgb = rgb.resize((size[1], size[0]), Image.NEAREST)
     array = np.asarray(rgb)
     colours, labels = np.unique(array.reshape(-1, 3), axis=0, return_inverse=True)
-    if len(colours) > MAX_COLOURS:
+    if len(colours) > MAX_COLORS:
         raise StylistError(
-            f"label map {path} has {len(colours)} colours (at most {MAX_COLOURS}); draw regions in flat colours "
+            f"label map {path} has {len(colours)} colours (at most {MAX_COLORS}); draw regions in flat colours "
             "and save as PNG (JPEG and antialiasing blend colours)"
         )
     return labels.reshape(array.shape[:2]), [tuple(int(v) for v in c) for c in colours]

@@ -118,6 +118,24 @@ def test_style_blend_is_the_weighted_gram():
 def test_modules_need_targets():
     with pytest.raises(RuntimeError, match="set_target"):
         ContentLoss()(torch.randn(1, 1, 2, 2))
+    with pytest.raises(RuntimeError, match="set_target"):
+        GuidedGramLoss()(torch.randn(1, 1, 2, 2))
+
+
+def test_guided_gram_guides_and_targets_are_buffers_that_move_with_the_module():
+    torch.manual_seed(0)
+    styles, features = [torch.randn(1, 3, 6, 5), torch.randn(1, 3, 4, 4)], torch.randn(1, 3, 8, 8)
+    guides = [torch.rand(1, 1, 8, 8), torch.rand(1, 1, 8, 8)]
+    loss = GuidedGramLoss()
+    loss.set_target(styles, guides, [None, torch.rand(1, 1, 4, 4)])
+    value = loss(features)
+    assert {name for name, _ in loss.named_buffers()} == {"guides", "targets"} and not loss.state_dict()
+    assert loss.guides.shape == (2, 1, 1, 8, 8) and loss.targets.shape == (2, 1, 3, 3)
+    loss.to(torch.float64)
+    assert loss.guides.dtype == loss.targets.dtype == torch.float64
+    assert torch.allclose(loss(features.double()), value.double(), rtol=1e-5)
+    with pytest.raises(StylistError, match="region masks differ in size"):
+        loss.set_target(styles, [guides[0], torch.rand(1, 1, 4, 4)])
 
 
 @pytest.fixture

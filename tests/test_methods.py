@@ -74,3 +74,22 @@ def test_a_model_method_without_a_model_says_how_to_choose_one(compose_cfg):
     method = instantiate(compose_cfg("stylize", ["method=johnson"]).method)
     with pytest.raises(StylistError, match="method.model=starry_night"):
         method(torch.rand(1, 3, 16, 16))
+
+
+def test_photo_gets_its_loss_injected_from_its_loss_config(compose_cfg, random_encoder):
+    from stylist.methods import Photo
+
+    tiny = ["method=photo", "backbone.weights=random", "method.size=null", "method.stage2_iterations=2"]
+    method = instantiate(compose_cfg("stylize", tiny).method, backbone=random_encoder)
+    loss = method.loss(random_encoder)
+    assert (loss.content_layers, loss.content_weight, loss.style_weight) == (["relu4_2"], 5.0, 500.0)
+    generator = torch.Generator().manual_seed(0)
+    content, style = torch.rand(1, 3, 32, 40, generator=generator), torch.rand(1, 3, 32, 32, generator=generator)
+    image = method(content, [style], progress=False).image
+    own = Photo(backbone=random_encoder, size=None, stage2_iterations=2)(content, [style], progress=False).image
+    assert torch.equal(image, own)  # conf/loss/photo holds the paper's layers and weights, the method's defaults
+    stronger = instantiate(compose_cfg("stylize", [*tiny, "loss.style_weight=5e6"]).method, backbone=random_encoder)
+    assert stronger.loss(random_encoder).style_weight == 5e6
+    assert not torch.equal(stronger(content, [style], progress=False).image, image)
+    with pytest.raises(StylistError, match="belong to the injected loss: set loss.style_weight"):
+        Photo(loss=method.loss, style_weight=1.0)

@@ -83,3 +83,38 @@ def test_unknown_name_kind_and_corrupt_file_are_one_line_errors(tmp_path):
     (tmp_path / "broken.pt").write_bytes(b"not a torch file")
     with pytest.raises(StylistError, match="cannot read model file"):
         models.load_model("broken", tmp_path)
+
+
+def _ship_tiny(name, folder, description="test"):
+    return models.ship(name, "johnson", TransformerNet(width=4, blocks=1).state_dict(), {"width": 4, "blocks": 1},
+                       description=description, config={}, steps=1, train_seconds=1.0, metrics={}, command="pytest",
+                       machine="test", weights_dir=folder)  # fmt: skip
+
+
+def test_shipped_is_read_once_and_sees_new_changed_and_removed_models(tmp_path, monkeypatch):
+    reads = []
+    read = models._read_metadata
+    monkeypatch.setattr(models, "_read_metadata", lambda path: reads.append(path.name) or read(path))
+    _ship_tiny("one", tmp_path)
+    assert list(models.shipped(tmp_path)) == ["one"]
+    assert models.metadata("one", tmp_path)["kind"] == "johnson" and list(models.shipped(tmp_path)) == ["one"]
+    assert reads == ["one.yaml"]  # listed three times, read once
+    _ship_tiny("two", tmp_path)
+    assert list(models.shipped(tmp_path)) == ["one", "two"]
+    _ship_tiny("one", tmp_path, description="retrained")
+    assert models.metadata("one", tmp_path)["description"] == "retrained"
+    (tmp_path / "two.yaml").unlink()
+    assert list(models.shipped(tmp_path)) == ["one"]
+
+
+def test_a_weights_file_with_its_metadata_loads_through_the_same_reader(tmp_path):
+    weights, _ = _ship_tiny("net", tmp_path)
+    assert isinstance(models.load_model(weights, kind="johnson"), TransformerNet)
+    assert isinstance(models.load_model(str(weights)), TransformerNet)
+    with pytest.raises(StylistError, match=r"net.yaml does not describe a set of WCT decoders \(kind 'johnson'"):
+        models.load_model(weights, kind="wct")
+    with pytest.raises(StylistError, match="shipped model 'starry_night' does not describe a segmenter"):
+        models.load_model("starry_night", kind="deeplab")
+    (tmp_path / "bare.pt").write_bytes(weights.read_bytes())
+    with pytest.raises(StylistError, match="bare.pt is a bare state dict: a model also needs its metadata bare.yaml"):
+        models.load_model(tmp_path / "bare.pt")

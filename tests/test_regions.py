@@ -1,4 +1,4 @@
-"""Colour-coded label maps -> matched region pairs (unmatched colours reported), and the choice of
+"""Color-coded label maps -> matched region pairs (unmatched colours reported), and the choice of
 region source for the photorealistic methods."""
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-from stylist.regions import MAX_COLOURS, label_map_pairs, load_label_map, resolve_regions
+from stylist.regions import MAX_COLORS, label_map_pairs, load_label_map, resolve_regions
 from stylist.utils import StylistError
 
 RED, BLUE, GREEN, YELLOW = (255, 0, 0), (0, 0, 255), (0, 255, 0), (255, 255, 0)
@@ -48,7 +48,7 @@ def test_resizing_is_nearest_neighbour_so_no_new_colours_appear(tmp_path):
 
 def test_jpeg_like_maps_and_wrong_aspect_ratios_are_errors(tmp_path):
     noisy = np.random.default_rng(0).integers(0, 256, (20, 20, 3)).astype(np.uint8)
-    with pytest.raises(StylistError, match=f"at most {MAX_COLOURS}"):
+    with pytest.raises(StylistError, match=f"at most {MAX_COLORS}"):
         load_label_map(_write(tmp_path / "noisy.png", noisy))
     with pytest.raises(StylistError, match="aspect"):
         load_label_map(_write(tmp_path / "flat.png", [[RED] * 4] * 2), size=(4, 4))

@@ -24,7 +24,7 @@ for cn, sn in [("golden_gate","hoovertowernight")]:
     t=time.perf_counter()
     r2 = stylize(c, [s]*len(p.content_masks), masks=p.content_masks, style_masks=p.style_masks, encoder=enc, stage1_iterations=0, stage2_iterations=n2, init=r.image, matting_lambda=lam, progress=False, post_radius=None)
     t2=time.perf_counter()-t
-    from stylist.photo import local_affine_filter
+    from stylist.matting import local_affine_filter
     from stylist.image import resize_longest
     c2 = resize_longest(c, 256)
     post = local_affine_filter(resize_longest(r2.image, 256), c2, radius=2, eps=1e-3, full_guide=c).clamp(0,1)

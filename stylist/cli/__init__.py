@@ -1,7 +1,9 @@
 """Hydra entry points. Only this package touches Hydra and ``DictConfig``.
 
-Each command composes its config from ``conf/``, instantiates objects, runs library code and
-turns :class:`~stylist.utils.StylistError` into one line on stderr and exit status 2.
+Each command composes its config from ``conf/``, instantiates objects, runs library code, writes a
+run record (:mod:`stylist.cli.records`) and turns :class:`~stylist.utils.StylistError` into one
+line on stderr and exit status 2 (:func:`user_errors_exit`; every ``python -m stylist.<command>``,
+the argparse ones included, goes through it or :func:`user_errors_status`).
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ import functools
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ParamSpec, Sequence, TypeVar
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
 from stylist.utils import StylistError
@@ -20,7 +22,14 @@ from stylist.utils import StylistError
 if TYPE_CHECKING:
     from stylist.methods import Method
 
-__all__ = ["REPO_ROOT", "CONFIG_DIR", "user_error", "user_errors_exit", "plain", "build_method"]
+__all__ = ["REPO_ROOT", "CONFIG_DIR", "USER_ERROR_STATUS", "user_error", "user_errors_exit", "user_errors_status", "plain",
+           "build_method"]  # fmt: skip
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: The exit status of a user error (a bad option, a missing file, ...).
+USER_ERROR_STATUS = 2
 
 _SOURCE = Path(__file__).resolve().parents[2]
 if (_SOURCE / "pyproject.toml").is_file() and (_SOURCE / "conf").is_dir():  # a source checkout (or editable install)
@@ -52,20 +61,43 @@ def user_error(err: BaseException) -> str | None:
     return None
 
 
-def user_errors_exit(task: Callable[[DictConfig], Any]) -> Callable[[DictConfig], Any]:
-    """Wrap a Hydra task so that user errors (:func:`user_error`) print one line and exit with status 2."""
+def _report_user_error(err: BaseException) -> bool:
+    """Print a user error's one line (``error: ...``) on stderr; ``False`` (nothing printed) for a bug."""
+    message = user_error(err)
+    if message is not None:
+        print(f"error: {message}", file=sys.stderr)
+    return message is not None
+
+
+def user_errors_exit(task: Callable[P, R]) -> Callable[P, R]:
+    """Wrap a command (a Hydra task or an argparse ``main``) so that user errors (:func:`user_error`)
+    print one line and exit with status 2; warnings go to the log."""
 
     @functools.wraps(task)
-    def wrapped(cfg: DictConfig) -> Any:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
         logging.captureWarnings(True)
         try:
-            return task(cfg)
+            return task(*args, **kwargs)
         except Exception as err:
-            message = user_error(err)
-            if message is None:
+            if not _report_user_error(err):
                 raise
-            print(f"error: {message}", file=sys.stderr)
-            raise SystemExit(2) from None
+            raise SystemExit(USER_ERROR_STATUS) from None
+
+    return wrapped
+
+
+def user_errors_status(main: Callable[P, int]) -> Callable[P, int]:
+    """Wrap an argparse ``main`` that returns its exit status (``raise SystemExit(main())``) so that
+    user errors print one line and return status 2."""
+
+    @functools.wraps(main)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> int:
+        try:
+            return main(*args, **kwargs)
+        except Exception as err:
+            if not _report_user_error(err):
+                raise
+            return USER_ERROR_STATUS
 
     return wrapped
 

@@ -20,7 +20,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from stylist.cli import CONFIG_DIR, plain, user_errors_exit
-from stylist.cli.stylize import machine_info
+from stylist.cli.records import machine_info, utc_now
 from stylist.image import image_grid, load_image, save_image
 from stylist.methods import Method
 from stylist.metrics import content_distance, style_distance, transfer_scores
@@ -178,7 +178,7 @@ def _write_tables(
     lines = [
         f"Means over {len(plain(cfg.contents))} contents x {len(plain(cfg.styles))} styles "
         f"(n/a cells excluded). Machine: {machine['processor']}, torch threads {machine['torch_threads']}, "
-        f"{machine['date']}; whole run {seconds / 60:.1f} min. training_s: wall time recorded in the shipped "
+        f"{utc_now()}; whole run {seconds / 60:.1f} min. training_s: wall time recorded in the shipped "
         "model's metadata (0: no training); seconds: inference wall time per image.",
         "",
         "| " + " | ".join(columns) + " |",

@@ -1,12 +1,13 @@
 """``python -m stylist.evaluate task=segmentation checkpoint=... data.root=... data.annotations=...``.
 
-Prints per-class IoU, mIoU and pixel accuracy as JSON; writes ``scores.json``, ``iou_table.md``,
-``confusion.png`` and, with ``panel=N``, ``panel.png`` into ``output_dir``.
+Prints per-class IoU, mIoU and pixel accuracy as JSON; writes ``scores.json`` (those scores in a run
+record, :mod:`stylist.cli.records`), ``iou_table.md``, ``confusion.png`` and, with ``panel=N``,
+``panel.png`` into ``output_dir``.
 """
 
 from __future__ import annotations
 
-import json
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -14,6 +15,7 @@ import hydra
 from omegaconf import DictConfig
 
 from stylist.cli import CONFIG_DIR, user_errors_exit
+from stylist.cli.records import run_record, to_json, write_record
 from stylist.utils import StylistError, atomic_write, check_writable
 
 
@@ -24,14 +26,14 @@ def evaluate_segmentation(cfg: DictConfig) -> dict[str, Any]:
 
     out = Path(cfg.output_dir)
     check_writable(out / "scores.json")
+    start = time.perf_counter()
     segmenter = load_segmenter(str(cfg.checkpoint))
     result, matrix, samples = evaluate_segmenter(
         segmenter, cfg.data.annotations, cfg.data.root, cfg.data.lmdb, flip=cfg.flip, keep=cfg.panel,
         scales=cfg.scales,
     )
     result.update(checkpoint=str(cfg.checkpoint), annotations=str(cfg.data.annotations))
-    with atomic_write(out / "scores.json") as tmp:
-        tmp.write_text(_json(result))
+    write_record(out / "scores.json", run_record(cfg, seconds_total=time.perf_counter() - start, **result))
     with atomic_write(out / "iou_table.md") as tmp:
         tmp.write_text(iou_table(result))
     plot_confusion(matrix, out / "confusion.png")
@@ -39,17 +41,6 @@ def evaluate_segmentation(cfg: DictConfig) -> dict[str, Any]:
         with atomic_write(out / "panel.png") as tmp:
             overlay_panel(samples).save(tmp, format="PNG")
     return result
-
-
-def _json(result: dict[str, Any]) -> str:
-    """Strict JSON, NaN (a class neither present nor predicted, a mean over no class) written as null."""
-
-    def no_nan(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: no_nan(v) for k, v in value.items()}
-        return None if isinstance(value, float) and value != value else value
-
-    return json.dumps(no_nan(result), indent=1, allow_nan=False)
 
 
 TASKS: dict[str, Callable[[DictConfig], dict[str, Any]]] = {"segmentation": evaluate_segmentation}
@@ -66,7 +57,7 @@ def evaluate_from_config(cfg: DictConfig) -> dict[str, Any]:
 @user_errors_exit
 def main(cfg: DictConfig) -> float:
     result = evaluate_from_config(cfg)
-    print(_json(result))
+    print(to_json(result))  # NaN (a class neither present nor predicted) as null
     return float(result.get("miou", 0.0))
 
 

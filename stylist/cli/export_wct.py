@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import glob
 import io
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import torch
 import yaml
 from omegaconf import OmegaConf
 
-from stylist.cli import REPO_ROOT
+from stylist.cli import REPO_ROOT, user_errors_exit
 from stylist.plots import plot_loss_history
 from stylist.models import ship
 from stylist.utils import StylistError, atomic_write
@@ -98,6 +97,7 @@ def export(
     return pt_path
 
 
+@user_errors_exit
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("run_dir", type=Path)
@@ -107,12 +107,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--machine", default="2-core x86_64 CPU, 1 torch thread")
     parser.add_argument("--extra", type=Path, help="a YAML file of further metadata (CPU time, benchmark numbers)")
     args = parser.parse_args(argv)
-    try:
-        extra = yaml.safe_load(args.extra.read_text()) if args.extra else None
-        print(export(args.run_dir, args.name, args.half, args.command, args.machine, extra))
-    except StylistError as err:
-        print(f"error: {err}", file=sys.stderr)
-        raise SystemExit(2) from None
+    extra = yaml.safe_load(args.extra.read_text()) if args.extra else None
+    print(export(args.run_dir, args.name, args.half, args.command, args.machine, extra))
 
 
 if __name__ == "__main__":

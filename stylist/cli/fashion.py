@@ -6,7 +6,6 @@ Writes the result, ``<stem>_panel.png`` (photo | chosen parts | result) and ``<s
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
@@ -15,13 +14,13 @@ from typing import Any
 import hydra
 import torch
 from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from stylist.cli import CONFIG_DIR, plain, user_errors_exit
-from stylist.cli.stylize import machine_info
+from stylist.cli.records import run_record, write_record
 from stylist.fashion import class_map_from_mask, describe, method_stylize, part_index, restyle
 from stylist.image import image_grid, load_image, load_mask, save_image
-from stylist.utils import StylistError, atomic_write, check_writable, seed_everything
+from stylist.utils import StylistError, check_writable, seed_everything
 
 log = logging.getLogger("stylist.fashion")
 
@@ -54,7 +53,7 @@ def fashion_from_config(cfg: DictConfig) -> dict[str, Any]:
     check_writable(output)
     seconds: dict[str, float] = {}
 
-    start = time.perf_counter()
+    start = began = time.perf_counter()
     photo = load_image(cfg.image, size=cfg.size, max_size=cfg.max_size)
     stylize = method_stylize(instantiate(cfg.method), style_size=cfg.style_size, seed=cfg.seed, progress=cfg.progress)
     segmenter = None
@@ -80,18 +79,16 @@ def fashion_from_config(cfg: DictConfig) -> dict[str, Any]:
     save_image(fashion_panel(photo, class_map, result), panel)
     seconds["write"] = time.perf_counter() - start
 
-    record = {
-        "output": str(output),
-        "panel": str(panel),
-        **describe(result),
-        "seconds": seconds,
-        "image_size": list(photo.shape[-2:]),
-        "mask_source": "user" if cfg.mask is not None else f"segmenter {cfg.segmenter}",
-        "settings": OmegaConf.to_container(cfg, resolve=True),
-        "machine": machine_info(),
-    }
-    with atomic_write(output.with_suffix(".json")) as tmp:
-        tmp.write_text(json.dumps(record, indent=1))
+    record = run_record(
+        cfg,
+        seconds_total=time.perf_counter() - began,
+        output=str(output),
+        panel=str(panel),
+        **{**describe(result), "seconds": seconds},  # every stage's, not only the restyling's
+        image_size=list(photo.shape[-2:]),
+        mask_source="user" if cfg.mask is not None else f"segmenter {cfg.segmenter}",
+    )
+    write_record(output.with_suffix(".json"), record)
     log.info("wrote %s (%s)", output, ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items()))
     return record
 

@@ -2,38 +2,23 @@
 
 from __future__ import annotations
 
-import datetime
-import json
 import logging
-import platform
 import time
 import warnings
 from pathlib import Path
 from typing import Any
 
 import hydra
-import torch
 from hydra.utils import get_class, instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from stylist.cli import CONFIG_DIR, plain, user_errors_exit
+from stylist.cli.records import command_overrides, run_record, write_record
 from stylist.image import load_image, load_mask, save_image, style_size
 from stylist.plots import plot_loss_history
-from stylist.utils import StylistError, atomic_write, check_writable, seed_everything
+from stylist.utils import StylistError, check_writable, seed_everything
 
 log = logging.getLogger("stylist.stylize")
-
-
-def machine_info() -> dict[str, Any]:
-    """Where a number was measured: host CPU, threads, torch version, date."""
-    return {
-        "date": datetime.datetime.now().isoformat(timespec="seconds"),
-        "machine": platform.machine(),
-        "processor": platform.processor() or platform.machine(),
-        "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-    }
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -50,17 +35,11 @@ def _ignored_style_options(cfg: DictConfig, needs: Any) -> list[str]:
     the user set them (``style`` given on the command line, ``style_blend`` or ``masks`` set), with a warning."""
     if "style" in needs:
         return []
-    given = {override.lstrip("+").split("=", 1)[0] for override in _command_line_overrides()}
+    given = {override.lstrip("+").split("=", 1)[0] for override in command_overrides()}
     ignored = [key for key in STYLE_OPTIONS if key in given or (key != "style" and cfg[key] is not None)]
     if ignored:
         warnings.warn(f"the method's trained model has its own style: ignoring {', '.join(ignored)}")
     return ignored
-
-
-def _command_line_overrides() -> list[str]:
-    from hydra.core.hydra_config import HydraConfig
-
-    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
 
 
 def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
@@ -94,24 +73,23 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
     plot = None
     if has_history:
         plot = plot_loss_history(result.history, output.with_name(output.stem + "_loss.png"), title=title)
-    settings = OmegaConf.to_container(cfg, resolve=True)
+    settings = plain(cfg)
     settings.update({key: None for key in STYLE_OPTIONS if "style" not in needs})  # the model's style was used
-    record = {
-        "output": str(output),
-        "loss_plot": str(plot) if plot else None,  # methods without an optimisation have no history
-        "settings": settings,
-        "ignored_options": ignored,
-        "image_size": list(result.image.shape[-2:]),
+    record = run_record(
+        cfg,
+        seconds_total=seconds,
+        output=str(output),
+        loss_plot=str(plot) if plot else None,  # methods without an optimisation have no history
+        settings=settings,
+        ignored_options=ignored,
+        image_size=list(result.image.shape[-2:]),
         **result.info,
-        "final_losses": result.final_losses,
-        "initial_losses": {k: v[0] for k, v in result.history.items() if v and k != "scale"},
-        "seconds_total": seconds,
-        "iterations": len(result.history.get("total", [])),
-        "machine": machine_info(),
-        "history": result.history,
-    }
-    with atomic_write(output.with_suffix(".json")) as tmp:
-        tmp.write_text(json.dumps(record, indent=1))
+        final_losses=result.final_losses,
+        initial_losses={k: v[0] for k, v in result.history.items() if v and k != "scale"},
+        iterations=len(result.history.get("total", [])),
+        history=result.history,
+    )
+    write_record(output.with_suffix(".json"), record)
     if cfg.tensorboard:
         _log_tensorboard(output.parent / "tensorboard", result)
     log.info("wrote %s (%.1f s)", output, seconds)

@@ -21,6 +21,7 @@ import yaml
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from stylist.cli import user_errors_status
 from stylist.image import image_grid
 from stylist.utils import StylistError, atomic_write, is_temporary
 
@@ -108,16 +109,13 @@ class ContactSheetCallback(Callback):
         print(f"contact sheet: {sheet}\nresults: {table}")
 
 
+@user_errors_status
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path)
     parser.add_argument("--cell", type=int, default=256, help="cell size in px")
     args = parser.parse_args(argv)
-    try:
-        sheet, table = assemble_sweep(args.sweep_dir, cell=args.cell)
-    except StylistError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    sheet, table = assemble_sweep(args.sweep_dir, cell=args.cell)
     print(sheet)
     print(table)
     return 0

@@ -8,7 +8,6 @@ before the first frame.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import time
 from pathlib import Path
@@ -19,14 +18,14 @@ import numpy as np
 import hydra
 import torch
 from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from stylist.cli import CONFIG_DIR, user_errors_exit
 from stylist.cli.fashion import chosen_styles
-from stylist.cli.stylize import machine_info
+from stylist.cli.records import run_record, write_record
 from stylist.fashion import method_stylize, part_index
 from stylist.fashion.stream import FashionStream, StreamFrame, frame_array, segmenter_probabilities
-from stylist.utils import StylistError, atomic_write, seed_everything
+from stylist.utils import StylistError, seed_everything
 from stylist.videoio import VIDEO_SUFFIXES, open_video, write_video
 
 log = logging.getLogger("stylist.fashion.video")
@@ -98,20 +97,19 @@ def video_from_config(cfg: DictConfig) -> dict[str, Any]:
     except KeyboardInterrupt:  # a webcam stream is stopped with Ctrl-C: nothing half-written is kept
         raise StylistError("interrupted; no video written") from None
     seconds = time.perf_counter() - start
-    record = {
-        "output": str(output),
-        "input": str(cfg.input),
-        "frames": count,
-        "fps": float(source.fps),
-        "audio": source.has_audio,
-        "fps_end_to_end": count / seconds,
-        "fps_per_stage": stream.fps(),
-        "load_s": load_seconds,
-        "settings": OmegaConf.to_container(cfg, resolve=True),
-        "machine": machine_info(),
-    }
-    with atomic_write(output.with_suffix(".json")) as tmp:
-        tmp.write_text(json.dumps(record, indent=1))
+    record = run_record(
+        cfg,
+        seconds_total=load_seconds + seconds,
+        output=str(output),
+        input=str(cfg.input),
+        frames=count,
+        fps=float(source.fps),
+        audio=source.has_audio,
+        fps_end_to_end=count / seconds,
+        fps_per_stage=stream.fps(),
+        load_s=load_seconds,
+    )
+    write_record(output.with_suffix(".json"), record)
     log.info("wrote %s: %d frames, %.1f fps end to end", output, count, record["fps_end_to_end"])
     return record
 

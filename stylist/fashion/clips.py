@@ -23,7 +23,8 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from stylist.utils import StylistError
+from stylist.cli import user_errors_exit
+from stylist.utils import StylistError, atomic_write
 
 __all__ = ["MOTIONS", "Clip", "make_clip", "shot_transforms"]
 
@@ -175,6 +176,7 @@ def make_clip(
     return clip
 
 
+@user_errors_exit
 def main() -> None:
     parser = argparse.ArgumentParser(description="Write a test clip with known motion (mp4 + json of the affine maps).")
     parser.add_argument("--out", type=Path, required=True, help="folder for clip.mp4 and clip.json")
@@ -193,12 +195,13 @@ def main() -> None:
     for photo_id in args.photos:
         path = args.images / f"{photo_id:07d}.jpg"
         if not path.is_file():
-            raise SystemExit(f"error: {path} does not exist")
+            raise StylistError(f"photo {path} does not exist")
         photos.append(np.asarray(Image.open(path).convert("RGB")))
     clip = make_clip(photos, frames_per_shot=args.frames, size=(args.height, args.width), seed=args.seed)
     video = write_video(args.out / "clip.mp4", clip.frames, clip.fps)
     meta = {"photos": args.photos, "fps": clip.fps, "shots": clip.shots, "transforms": [m.tolist() for m in clip.transforms]}
-    (args.out / "clip.json").write_text(json.dumps(meta))
+    with atomic_write(args.out / "clip.json") as tmp:
+        tmp.write_text(json.dumps(meta))
     print(f"{args.out / 'clip.mp4'}: {video} frames")
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import torch
 
+from stylist.cli import user_errors_status
 from stylist.johnson.inference import load_transformer
 from stylist.johnson.model import TransformerNet
-from stylist.utils import StylistError, atomic_write
+from stylist.utils import atomic_write
 
 __all__ = ["export_torchscript", "export_onnx", "max_abs_difference", "main"]
 
@@ -68,6 +69,7 @@ def max_abs_difference(
     }
 
 
+@user_errors_status
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", help="shipped name (starry_night) or a .ckpt/.pt path")
@@ -76,16 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--opset", type=int, default=17)
     parser.add_argument("--tolerance", type=float, default=1e-4)
     args = parser.parse_args(argv)
-    try:
-        net = load_transformer(args.model)
-        name = Path(args.model).stem
-        scripted = export_torchscript(net, args.out / f"{name}.torchscript.pt")
-        onnx = export_onnx(net, args.out / f"{name}.onnx", size=args.size, opset=args.opset)
-        test = torch.rand(1, 3, args.size + 4, args.size - 8, generator=torch.Generator().manual_seed(0))
-        differences = max_abs_difference(net, scripted, onnx, test)
-    except StylistError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    net = load_transformer(args.model)
+    name = Path(args.model).stem
+    scripted = export_torchscript(net, args.out / f"{name}.torchscript.pt")
+    onnx = export_onnx(net, args.out / f"{name}.onnx", size=args.size, opset=args.opset)
+    test = torch.rand(1, 3, args.size + 4, args.size - 8, generator=torch.Generator().manual_seed(0))
+    differences = max_abs_difference(net, scripted, onnx, test)
     print(f"{scripted}\n{onnx}\nmax |exported - eager|: {differences}")
     if max(differences.values()) > args.tolerance:
         print(f"error: parity above {args.tolerance}", file=sys.stderr)

@@ -51,7 +51,7 @@ def transformer_from_state_dict(
     return net.eval()
 
 
-@register_kind("johnson")
+@register_kind("johnson", "a Johnson TransformerNet")
 def build_shipped(architecture: Mapping[str, Any], state: Mapping[str, torch.Tensor]) -> TransformerNet:
     """Builder of shipped ``kind: johnson`` models (:mod:`stylist.models`): ``TransformerNet(**architecture)``."""
     net = TransformerNet(**architecture)
@@ -88,10 +88,7 @@ def _load_eager(text: str) -> TransformerNet:
     from stylist import models
 
     if text in models.shipped():
-        model = models.load_model(text)
-        if not isinstance(model, TransformerNet):
-            raise StylistError(f"shipped model '{text}' is not a Johnson TransformerNet")
-        return model
+        return models.load_model(text, kind="johnson")
     path = Path(text).expanduser()
     if not path.is_file():
         raise StylistError(f"no shipped model or file '{text}'; shipped: {sorted(models.shipped()) or 'none'}")

@@ -11,7 +11,6 @@ from typing import Any, Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
-import yaml
 from torch import nn
 
 from stylist.segmentation.model import build_deeplab
@@ -127,7 +126,7 @@ def _net_from_state(net_kwargs: dict[str, Any], state: Any, path: Path | str = "
     return net.eval()
 
 
-@register_kind("deeplab")
+@register_kind("deeplab", "a segmenter")
 def build_shipped(architecture: Mapping[str, Any], state: Mapping[str, torch.Tensor]) -> Segmenter:
     """Builder of shipped ``kind: deeplab`` models (:mod:`stylist.models`): ``architecture`` holds
     ``net`` (:func:`build_deeplab`'s arguments) and :class:`Segmenter`'s other arguments; ``state``
@@ -165,33 +164,8 @@ def load_segmenter(name_or_checkpoint: str = "deeplab_modanet_ccp") -> Segmenter
             raise StylistError(f"checkpoint {path} does not exist")
         return load_checkpoint(path)
     if path.suffix in (".pt", ".pth") or path.is_file():
-        return _load_weights_file(path)
-    segmenter = models.load_model(str(name_or_checkpoint))
-    if not isinstance(segmenter, Segmenter):
-        raise StylistError(f"shipped model '{name_or_checkpoint}' is not a segmenter")
-    return segmenter
-
-
-def _load_weights_file(path: Path) -> Segmenter:
-    """A segmenter from a ``.pt`` state dict and the ``.yaml`` metadata beside it (a shipped model's pair)."""
-    if not path.is_file():
-        raise StylistError(f"segmenter weights file {path} does not exist")
-    from stylist import models
-
-    state = models.load_state(path)
-    meta_path = path.with_suffix(".yaml")
-    if not meta_path.is_file():
-        raise StylistError(
-            f"{path} is a bare state dict: a segmenter also needs its metadata {meta_path.name} beside it "
-            "(as shipped in stylist/weights), or give a Lightning .ckpt"
-        )
-    meta = yaml.safe_load(meta_path.read_text()) or {}
-    if meta.get("kind") != "deeplab":
-        raise StylistError(f"{meta_path} does not describe a segmenter (kind '{meta.get('kind')}', not 'deeplab')")
-    try:
-        return build_shipped(meta.get("architecture") or {}, state)
-    except (KeyError, TypeError):
-        raise StylistError(f"{meta_path} has no segmenter architecture (net, long_side, ...)") from None
+        return models.load_model(path, kind="deeplab")  # a .pt with its .yaml beside it
+    return models.load_model(str(name_or_checkpoint), kind="deeplab")
 
 
 def shipping(

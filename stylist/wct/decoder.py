@@ -193,7 +193,7 @@ def decoders_from_state(state: Mapping[str, torch.Tensor]) -> WCTDecoders:
     return decoders
 
 
-@register_kind("wct")
+@register_kind("wct", "a set of WCT decoders")
 def build_shipped(architecture: Mapping[str, Any], state: Mapping[str, torch.Tensor]) -> WCTDecoders:
     """Builder of shipped ``kind: wct`` models (:mod:`stylist.models`): the levels and each level's kind
     (upsampling or unpooling) are read from the state itself."""
@@ -204,8 +204,6 @@ def load_named_decoders(name: str) -> WCTDecoders:
     """Decoders from a ``.pt`` file or a shipped name (:mod:`stylist.models`); eval mode, frozen."""
     if Path(name).suffix == ".pt":
         return load_decoders(name)
-    from stylist.models import load_model, metadata
+    from stylist.models import load_model
 
-    if metadata(name).get("kind") != "wct":
-        raise StylistError(f"shipped model '{name}' is not a set of WCT decoders")
-    return load_model(name)
+    return load_model(name, kind="wct")

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from stylist.utils import StylistError, normalised_weights
 
-__all__ = ["feature_stats", "whiten", "colour", "wct", "masked_wct", "DEFAULT_EPS", "DEFAULT_TRUNCATE"]
+__all__ = ["feature_stats", "whiten", "color", "wct", "masked_wct", "DEFAULT_EPS", "DEFAULT_TRUNCATE"]
 
 DEFAULT_EPS = 1e-5
 DEFAULT_TRUNCATE = 1e-3
@@ -61,7 +61,7 @@ def whiten(features: torch.Tensor, eps: float = DEFAULT_EPS, truncate: float = 0
     return _covariance_root(centred, eps, -0.5, truncate) @ centred
 
 
-def colour(whitened: torch.Tensor, mean: torch.Tensor, root: torch.Tensor) -> torch.Tensor:
+def color(whitened: torch.Tensor, mean: torch.Tensor, root: torch.Tensor) -> torch.Tensor:
     """Give whitened ``C x N`` features the covariance ``root @ root`` and mean ``mean``."""
     return root @ whitened + mean
 
@@ -76,7 +76,7 @@ def _transform(
 ) -> torch.Tensor:
     """WCT of ``C x N`` content with ``C x M_i`` styles; returns ``C x N`` in the content's dtype."""
     whitened = whiten(content, eps, truncate)
-    coloured = sum(weight * colour(whitened, *feature_stats(style, eps)) for weight, style in zip(blend, styles))
+    coloured = sum(weight * color(whitened, *feature_stats(style, eps)) for weight, style in zip(blend, styles))
     return (alpha * coloured + (1 - alpha) * content.double()).to(content.dtype)
 
 

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from stylist.photo import affine_smooth, local_affine_filter, matting_laplacian, matting_regulariser, stylize
+from stylist.matting import affine_smooth, local_affine_filter, matting_laplacian, matting_regulariser
+from stylist.photo import stylize
 from stylist.utils import StylistError
 
 

@@ -5,7 +5,7 @@ import torch
 from conftest import MODANET_CCP, needs_shared
 from stylist.image import load_image
 from stylist.methods import Photo
-from stylist.photo import segment_pairs
+from stylist.regions import segment_pairs
 
 pytestmark = needs_shared("data", "modanet_ccp", "images")
 
