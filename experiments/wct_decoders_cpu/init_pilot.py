@@ -45,7 +45,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--data", default="../shared/data/modanet_ccp/images/0000[0-7]*.jpg")
     args = parser.parse_args()
-    data = ImageFolderDataset(sorted(glob.glob(args.data))[:200], crop_size=128, resize=160)
+    # 128 px crops of photos resized to 160 px short side: (128 / 160)^2 of the shorter side squared
+    data = ImageFolderDataset(sorted(glob.glob(args.data))[:200], size=128, scale=(0.64, 0.64))
     encoder = get_backbone("vgg16", weights="hed")
     print("| start of the RGB conv | lr | pixel MSE, first step | mean of the last 10 steps |")
     print("|---|---|---|---|")

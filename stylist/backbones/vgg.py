@@ -70,7 +70,9 @@ def vgg16_plan(until: str | None = None) -> list[tuple[int, int] | str]:
         [(3, 64), (64, 64), 'pool1', (64, 128)]
     """
     plan: list[tuple[int, int] | str] = []
-    for name, module in vgg16_layers().items():
+    with torch.device("meta"):  # shapes only: no memory, and the global random stream stays untouched
+        layers = vgg16_layers()
+    for name, module in layers.items():
         if isinstance(module, nn.Conv2d):
             plan.append((module.in_channels, module.out_channels))
         elif name.startswith("pool"):

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-import pytorch_lightning as pl
 import torch
 from torch import nn
 
 from stylist.image import load_image, style_size
 from stylist.johnson.model import ConditionalInstanceNorm2d, TransformerNet
 from stylist.losses import PerceptualLoss
+from stylist.training import TrainingModule
 from stylist.utils import StylistError
 
 __all__ = ["JohnsonModule"]
@@ -35,7 +35,7 @@ __all__ = ["JohnsonModule"]
 _ENCODER_PREFIX = "loss.encoder."
 
 
-class JohnsonModule(pl.LightningModule):
+class JohnsonModule(TrainingModule):
     """Lightning module for fast style transfer.
 
     Args:
@@ -70,7 +70,7 @@ class JohnsonModule(pl.LightningModule):
         optimizer: Callable[..., torch.optim.Optimizer] = torch.optim.Adam,
         scheduler: Callable[..., Any] | None = None,
     ):
-        super().__init__()
+        super().__init__(optimizer, scheduler)
         self.save_hyperparameters(ignore=["net", "loss", "encoder", "optimizer", "scheduler"])
         styles = [style] if isinstance(style, str) else [str(s) for s in style]
         self.hparams["style"] = style if isinstance(style, str) else styles  # plain types: weights_only loads
@@ -86,7 +86,6 @@ class JohnsonModule(pl.LightningModule):
             self.loss.set_style(load_image(spec, size=size))
             targets.append(self.loss.style_losses)
         self.style_targets = nn.ModuleList(targets)
-        self.optimizer_factory, self.scheduler_factory = optimizer, scheduler
         self._val_pairs: list[torch.Tensor] = []
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
@@ -126,31 +125,16 @@ class JohnsonModule(pl.LightningModule):
 
     def on_validation_epoch_end(self) -> None:
         pairs, self._val_pairs = self._val_pairs, []
-        if not pairs:
-            return
-        from torchvision.utils import make_grid
+        self.log_image_grid("val/stylized", pairs)
 
-        width = max(p.shape[-1] for p in pairs)
-        height = max(p.shape[-2] for p in pairs)
-        padded = [nn.functional.pad(p, (0, width - p.shape[-1], 0, height - p.shape[-2]), value=1.0) for p in pairs]
-        grid = make_grid(padded, nrow=1, padding=4, pad_value=1.0)
-        for logger in self.loggers:
-            experiment = getattr(logger, "experiment", None)
-            if hasattr(experiment, "add_image"):
-                experiment.add_image("val/stylized", grid, self.global_step)
-
-    def configure_optimizers(self) -> Any:
+    def parameter_groups(self) -> list[dict[str, Any]]:
+        """The network's shared parameters, and for a multi-style ``net`` its per-style scale/shift
+        pairs at ``norm_lr_scale`` times the learning rate."""
         norms = {id(p) for m in self.net.modules() if isinstance(m, ConditionalInstanceNorm2d) for p in m.parameters()}
         shared = [p for p in self.net.parameters() if id(p) not in norms]
         per_style = [p for p in self.net.parameters() if id(p) in norms]
-        groups = [{"params": shared}] + ([{"params": per_style}] if per_style else [])
-        optimizer = self.optimizer_factory(groups)
-        if per_style:
-            optimizer.param_groups[1]["lr"] *= self.hparams.norm_lr_scale
-        if self.scheduler_factory is None:
-            return optimizer
-        scheduler = self.scheduler_factory(optimizer)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        scaled = [{"params": per_style, "lr_scale": self.hparams.norm_lr_scale}] if per_style else []
+        return [{"params": shared}, *scaled]
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         state = checkpoint["state_dict"]

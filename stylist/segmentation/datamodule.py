@@ -8,8 +8,9 @@ train/val split of the train file. Masks are rendered once and cached on disk
 With ``feature_cache`` set, the loaders yield cached frozen-encoder features instead of images
 (:mod:`stylist.segmentation.features`); the cache is built in :meth:`prepare_data` (rank 0) and
 reused while its settings are unchanged. Then training order and augmentation come from an
-:class:`~stylist.segmentation.sampling.EpochSampler` (optionally class-balanced), and the
-datamodule's checkpoint state (epoch, samples done) lets a run resumed mid-epoch continue exactly;
+:class:`~stylist.data.sampling.EpochSampler` (optionally class-balanced), and the
+datamodule's checkpoint state (epoch, samples done, :class:`~stylist.data.sampling.ResumableDataModule`)
+lets a run resumed mid-epoch continue exactly;
 ``pseudo_labels`` adds photos labelled by a teacher (:mod:`stylist.segmentation.pseudo`) to training.
 """
 
@@ -19,10 +20,10 @@ from pathlib import Path
 from typing import Any, NamedTuple, Sequence
 
 import numpy as np
-import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from stylist.data.sampling import ResumableDataModule
 from stylist.segmentation.features import CachedFeatures, FeatureUnion, build_feature_cache, feature_cache_dir
 from stylist.segmentation.modanet import (
     NUM_CLASSES,
@@ -33,7 +34,6 @@ from stylist.segmentation.modanet import (
     split_ids,
 )
 from stylist.segmentation.pseudo import PseudoLabelled
-from stylist.segmentation.sampling import EpochSampler
 from stylist.segmentation.transforms import EvalTransform, TrainTransform, round_up
 from stylist.utils import StylistError
 
@@ -75,7 +75,7 @@ class ModaNetDataset(Dataset):
         return {"image": image, "mask": mask, "id": record.id}
 
 
-class ModaNetDataModule(pl.LightningDataModule):
+class ModaNetDataModule(ResumableDataModule):
     """ModaNet (or any set in its format) for semantic segmentation with 14 classes.
 
     Args:
@@ -98,7 +98,7 @@ class ModaNetDataModule(pl.LightningDataModule):
         pseudo_labels: ``{"dir": <write_pseudo_labels out_dir>, "scales": [1.0]}``: add those
             photos (from ``root``) to the training feature cache (needs ``feature_cache``).
         balanced_fraction: with ``feature_cache``, the fraction of training crops centred on a
-            class drawn uniformly (:class:`~stylist.segmentation.sampling.EpochSampler`).
+            class drawn uniformly (:class:`~stylist.data.sampling.EpochSampler`).
         sampler_seed: seed of the training order and augmentation (feature cache).
         max_images: use only the first ``n`` images of each split (tests, pilots).
     """
@@ -130,8 +130,6 @@ class ModaNetDataModule(pl.LightningDataModule):
             raise StylistError("data.pseudo_labels and data.balanced_fraction need data.feature_cache (they train from the cache)")
         self.train_set: Dataset | None = None
         self.val_set: Dataset | None = None
-        self.sampler: EpochSampler | None = None
-        self._resume: tuple[int, int] | None = None
 
     def _check_paths(self) -> None:
         hp = self.hparams
@@ -246,29 +244,11 @@ class ModaNetDataModule(pl.LightningDataModule):
         if not hp.feature_cache:
             return DataLoader(self.train_set, shuffle=True, **loader)
         presence = self.train_set.class_presence() if hp.balanced_fraction > 0 else None
-        # every loader built gets the resume point (Lightning also builds one just to count batches);
-        # a sampler applies it once, in the checkpoint's epoch
-        self.sampler = EpochSampler(len(self.train_set), hp.sampler_seed, presence, hp.balanced_fraction, self._resume)
-        return DataLoader(self.train_set, sampler=self.sampler, **loader)
+        sampler = self.epoch_sampler(len(self.train_set), hp.sampler_seed, hp.batch_size, presence, hp.balanced_fraction)
+        return DataLoader(self.train_set, sampler=sampler, **loader)
 
     def val_dataloader(self) -> DataLoader:
         hp = self.hparams
         batch_size = 1 if not hp.feature_cache and hp.val_batch_size is None else (hp.val_batch_size or hp.batch_size)
         return DataLoader(self.val_set, batch_size=batch_size, shuffle=False, num_workers=hp.num_workers,
                           persistent_workers=hp.num_workers > 0, generator=torch.Generator())  # fmt: skip
-
-    def state_dict(self) -> dict[str, Any]:
-        """Where the training order stands: ``{"epoch", "samples_done"}`` (checkpointed by Lightning).
-
-        ``samples_done`` counts the batches whose optimiser step is done in this epoch.
-        """
-        trainer = getattr(self, "trainer", None)
-        if self.sampler is None or trainer is None:
-            return {}
-        done = trainer.fit_loop.epoch_loop.batch_progress.current.processed
-        return {"epoch": self.sampler.epoch, "samples_done": done * self.hparams.batch_size}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Resume the training order of a checkpoint (applied when the train loader is built)."""
-        if state:
-            self._resume = (int(state["epoch"]), int(state["samples_done"]))

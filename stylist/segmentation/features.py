@@ -30,6 +30,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from stylist.data.sampling import split_key
 from stylist.segmentation.encoder import VGG16Encoder
 from stylist.segmentation.modanet import NUM_CLASSES, ImageRecord, annotation_key
 from stylist.segmentation.transforms import fit_pair
@@ -134,7 +135,7 @@ class CachedFeatures(Dataset):
     (stride 4): the random-crop augmentation.
 
     Keys: an ``int`` index draws from torch's global generator; a key
-    ``(index, seed, centre_class)`` (from :class:`~stylist.segmentation.sampling.EpochSampler`)
+    ``(index, seed, centre_class)`` (from :class:`~stylist.data.sampling.EpochSampler`)
     draws from its own seed, so a sample depends on nothing but its key (exact resume), and with
     ``centre_class >= 0`` the window is centred on a random pixel of that class when the view
     shows it (class-balanced crops).
@@ -180,8 +181,7 @@ class CachedFeatures(Dataset):
                          for i in range(len(part))])  # fmt: skip
 
     def __getitem__(self, key: int | Sequence[int]) -> dict[str, torch.Tensor]:
-        index, seed, centre_class = (int(key), None, -1) if isinstance(key, (int, np.integer)) else (int(k) for k in key)
-        generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        index, generator, centre_class = split_key(key)
 
         def draw(n: int) -> int:
             return int(torch.randint(n, (), generator=generator))

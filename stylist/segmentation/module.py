@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -35,6 +34,7 @@ from torch import nn
 from stylist.segmentation.metrics import confusion_matrix, scores
 from stylist.segmentation.modanet import IGNORE_INDEX, NUM_CLASSES
 from stylist.segmentation.visualize import overlay
+from stylist.training import TrainingModule
 from stylist.utils import StylistError
 
 __all__ = ["SegmentationModule", "class_weights_from_counts", "dice_loss", "focal_cross_entropy"]
@@ -86,7 +86,7 @@ def focal_cross_entropy(logits: torch.Tensor, target: torch.Tensor, weight: torc
     return -(pixel_weight * focal * log_p).sum() / pixel_weight.sum().clamp(min=1e-12)
 
 
-class SegmentationModule(pl.LightningModule):
+class SegmentationModule(TrainingModule):
     """Train a segmentation network (DeepLabV3+ from :func:`~stylist.segmentation.model.build_deeplab`).
 
     Args:
@@ -115,7 +115,7 @@ class SegmentationModule(pl.LightningModule):
         channels_last: bool = False,
         num_overlays: int = 4,
     ) -> None:
-        super().__init__()
+        super().__init__(optimizer, scheduler)
         self.save_hyperparameters(ignore=["net"], logger=False)
         self.hparams["net_kwargs"] = dict(getattr(net, "build_kwargs", {}))
         self.net = net.to(memory_format=torch.channels_last) if channels_last else net
@@ -188,15 +188,9 @@ class SegmentationModule(pl.LightningModule):
         batch, self._overlay_batch = self._overlay_batch, None
         if batch is None or self.trainer.sanity_checking:
             return
-        rows = []
-        for image, mask, pred in zip(batch["image"], batch["mask"], batch["pred"]):
-            rows.append(torch.cat([image.cpu().float(), overlay(image, mask, legend=False),
-                                   overlay(image, pred, legend=True)], dim=-1))  # fmt: skip
-        grid = torch.cat(rows, dim=-2).clamp(0, 1)
-        for logger in self.loggers:
-            experiment = getattr(logger, "experiment", None)
-            if hasattr(experiment, "add_image"):
-                experiment.add_image(f"{prefix}/image_truth_prediction", grid, self.global_step)
+        rows = [torch.cat([image.cpu().float(), overlay(image, mask, legend=False), overlay(image, pred, legend=True)],
+                          dim=-1) for image, mask, pred in zip(batch["image"], batch["mask"], batch["pred"])]  # fmt: skip
+        self.log_image_grid(f"{prefix}/image_truth_prediction", rows)
 
     def on_validation_epoch_end(self) -> None:
         self._epoch_end("val")
@@ -211,16 +205,14 @@ class SegmentationModule(pl.LightningModule):
         if "torch_rng_state" in checkpoint:
             torch.set_rng_state(checkpoint["torch_rng_state"])
 
-    def configure_optimizers(self) -> Any:
+    def parameter_groups(self) -> list[dict[str, Any]]:
+        """The trainable parameters; the encoder's at ``encoder_lr_scale`` times the learning rate."""
         encoder = [p for p in self.net.encoder.parameters() if p.requires_grad]
         encoder_ids = {id(p) for p in encoder}
         rest = [p for p in self.parameters() if p.requires_grad and id(p) not in encoder_ids]
-        base_lr = self.hparams.optimizer.keywords.get("lr", 1e-3)
-        groups = [{"params": rest}]
-        if encoder:
-            groups.append({"params": encoder, "lr": base_lr * self.hparams.encoder_lr_scale})
-        optimizer = self.hparams.optimizer(params=groups)
-        if self.hparams.scheduler is None:
-            return optimizer
-        scheduler = self.hparams.scheduler(optimizer=optimizer, total_iters=max(1, self.trainer.estimated_stepping_batches))
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        scaled = [{"params": encoder, "lr_scale": self.hparams.encoder_lr_scale}] if encoder else []
+        return [{"params": rest}, *scaled]
+
+    def make_scheduler(self, optimizer: torch.optim.Optimizer) -> Any:
+        """The scheduler factory with ``total_iters`` = the run's optimiser steps (polynomial decay to the end)."""
+        return self.scheduler_factory(optimizer=optimizer, total_iters=max(1, self.trainer.estimated_stepping_batches))

@@ -7,22 +7,26 @@ For each level ``k`` with encoder features ``F_k = E_k(x)`` and reconstruction `
 (pixel reconstruction plus a feature loss, Li et al. 2017, Eq. 1; the feature term is divided by
 the mean squared target feature so that one ``lambda`` suits every level on the Caffe 0-255 scale).
 The loss trained is ``sum_k L_k``. Logs ``train/loss``, ``train/pixel_relu{k}_1``,
-``train/feature_relu{k}_1``, the same under ``val/`` and a reconstruction grid per validation.
+``train/feature_relu{k}_1``, the same under ``val/`` and a reconstruction grid per validation
+(a row per validation image, up to :data:`GRID_IMAGES`: the input, then each level's reconstruction).
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from stylist.training import TrainingModule
 from stylist.utils import StylistError
 from stylist.wct.decoder import LEVELS, WCTDecoders, load_named_decoders
 
 __all__ = ["WCTDecoderModule", "reconstruction_losses"]
+
+#: Validation images shown in the reconstruction grid.
+GRID_IMAGES = 4
 
 
 def reconstruction_losses(
@@ -47,7 +51,7 @@ def reconstruction_losses(
     return terms
 
 
-class WCTDecoderModule(pl.LightningModule):
+class WCTDecoderModule(TrainingModule):
     """Trains :class:`~stylist.wct.decoder.WCTDecoders` against a frozen encoder.
 
     Args:
@@ -68,10 +72,10 @@ class WCTDecoderModule(pl.LightningModule):
         unpool: bool = False,
         init: str | None = None,
         feature_weight: float = 1.0,
-        optimizer: Callable[..., torch.optim.Optimizer] | None = None,
+        optimizer: Callable[..., torch.optim.Optimizer] = torch.optim.Adam,
         scheduler: Callable[..., Any] | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(optimizer, scheduler)
         levels = [int(level) for level in levels]  # plain ints: checkpoints must load with weights_only=True
         self.save_hyperparameters(ignore=["encoder", "optimizer", "scheduler"])
         self.encoder = encoder.requires_grad_(False).eval()
@@ -84,8 +88,7 @@ class WCTDecoderModule(pl.LightningModule):
             state = {k: v for k, v in start.state_dict().items() if not k.endswith(".unpool")}
             self.decoders.load_state_dict(state, strict=False)
         self.feature_weight = feature_weight
-        self.optimizer_factory = optimizer or (lambda params: torch.optim.Adam(params, lr=1e-3))
-        self.scheduler_factory = scheduler
+        self._grid_rows: list[torch.Tensor] = []
 
     def training_step(self, batch: torch.Tensor, batch_idx: int) -> torch.Tensor:
         terms = reconstruction_losses(self.encoder, self.decoders, batch, self.feature_weight)
@@ -96,25 +99,20 @@ class WCTDecoderModule(pl.LightningModule):
     def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
         terms = reconstruction_losses(self.encoder, self.decoders, batch, self.feature_weight)
         self.log_dict({f"val/{k}": v for k, v in terms.items()}, batch_size=len(batch))
-        if batch_idx == 0:
-            self._log_grid(batch[:4])
+        for image in batch[: GRID_IMAGES - len(self._grid_rows)]:
+            self._grid_rows.append(self._reconstruction_row(image[None]))
 
-    def _log_grid(self, images: torch.Tensor) -> None:
-        """Rows: input, then each level's reconstruction (fine to coarse)."""
-        import torchvision
-
+    def _reconstruction_row(self, image: torch.Tensor) -> torch.Tensor:
+        """``1 x 3 x H x W`` -> ``3 x H x (1 + levels) W``: the input, then each level's reconstruction."""
         with torch.no_grad():
-            features, switches = self.encoder.forward_with_switches(images, self.decoders.layers)
-            rows = [images] + [
-                self.decoders[layer](features[layer], switches).clamp(0, 1) for layer in self.decoders.layers
-            ]
-        grid = torchvision.utils.make_grid(torch.cat(rows), nrow=len(images))
-        for logger in self.loggers:
-            if hasattr(logger.experiment, "add_image"):
-                logger.experiment.add_image("val/reconstructions", grid, self.global_step)
+            features, switches = self.encoder.forward_with_switches(image, self.decoders.layers)
+            outputs = [self.decoders[layer](features[layer], switches).clamp(0, 1) for layer in self.decoders.layers]
+        return torch.cat([image, *outputs], dim=-1)[0].cpu()
 
-    def configure_optimizers(self) -> Any:
-        optimizer = self.optimizer_factory(self.decoders.parameters())
-        if self.scheduler_factory is None:
-            return optimizer
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": self.scheduler_factory(optimizer), "interval": "step"}}
+    def on_validation_epoch_end(self) -> None:
+        rows, self._grid_rows = self._grid_rows, []
+        self.log_image_grid("val/reconstructions", rows)
+
+    def parameter_groups(self) -> list[dict[str, Any]]:
+        """The decoders' parameters (the encoder is frozen)."""
+        return [{"params": list(self.decoders.parameters())}]

@@ -85,3 +85,14 @@ def test_one_plan_serves_the_encoder_and_the_wct_decoders(random_encoder):
     assert vgg16_plan("relu2_1") == [(3, 64), (64, 64), "pool1", (64, 128)]
     decoder = [(m.out_channels, m.in_channels) for m in WCTDecoder(3).net if isinstance(m, nn.Conv2d)]
     assert decoder == [step for step in vgg16_plan("conv3_1") if not isinstance(step, str)][::-1]
+
+
+def test_the_plan_leaves_the_global_random_stream_alone():
+    # stylist.wct.decoder builds its plan at import: a run seeded before that import must not change
+    import torch
+
+    from stylist.backbones import vgg16_plan
+
+    state = torch.random.get_rng_state()
+    vgg16_plan()
+    assert torch.equal(state, torch.random.get_rng_state())

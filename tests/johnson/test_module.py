@@ -6,7 +6,8 @@ import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint
 import torch
 
-from stylist.johnson import ContentImageDataModule, JohnsonModule, TransformerNet
+from stylist.data.images import ImageFolderDataModule
+from stylist.johnson import JohnsonModule, TransformerNet
 from stylist.losses import PerceptualLoss
 
 LOSS = functools.partial(
@@ -24,8 +25,8 @@ def _module(encoder, seed=0, lr=1e-2):
 
 
 def _data(folder, batch_size=2):
-    return ContentImageDataModule(root=str(folder), patterns=["*.png"], size=32, batch_size=batch_size,
-                                  val_images=["chelsea"], val_size=32)
+    return ImageFolderDataModule(root=str(folder), patterns=["*.png"], size=32, batch_size=batch_size,
+                                 val_images=["chelsea"], val_size=32)
 
 
 def _trainer(tmp_path, **kwargs):

@@ -68,3 +68,21 @@ def test_crops_stay_aligned_across_strides(tiny_modanet, tmp_path):
     assert len(offsets) > 1
     with pytest.raises(StylistError, match="multiples of 16"):
         CachedFeatures(folder, crop=[30, 32])
+
+
+def test_balanced_crops_contain_the_rare_class(tiny_modanet, tmp_path):
+    spec = {"weights": "random", "freeze_until": "pool4", "size": [96, 64], "crop": [32, 32], "dir": str(tmp_path / "f")}
+    dm = ModaNetDataModule(root=str(tiny_modanet["root"]), annotations=str(tiny_modanet["annotations"]),
+                           val_fraction=0.34, batch_size=2, mask_cache_dir=str(tmp_path / "masks"),
+                           feature_cache=spec, balanced_fraction=1.0)  # fmt: skip
+    dm.prepare_data()
+    dm.setup("fit")
+    belt = 2  # a thin band: a random 32 x 32 window of the 96 x 64 canvas often misses it
+    hits = {"random": 0, "centred": 0}
+    trials = 60
+    for seed in range(trials):
+        hits["random"] += bool((dm.train_set[(0, seed, -1)]["mask"] == belt).any())
+        sample = dm.train_set[(0, seed, belt)]
+        hits["centred"] += bool((sample["mask"] == belt).any())
+        assert torch.equal(sample["mask"], dm.train_set[(0, seed, belt)]["mask"])  # a key fixes the sample
+    assert hits["centred"] == trials and hits["random"] < trials * 0.8

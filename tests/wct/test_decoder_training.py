@@ -1,19 +1,25 @@
-"""Decoder training through the real experiment config: a chunked run (stopped mid-epoch and
-resumed with ckpt_path=last) ends with exactly the weights of an uninterrupted one."""
+"""Decoder training through the real experiment configs: every one runs, and a chunked run
+(stopped mid-epoch and resumed with ckpt_path=last) ends with exactly the weights of an uninterrupted one."""
 
+from pathlib import Path
+
+import pytest
 import torch
 from conftest import compose_config
 from hydra.core.global_hydra import GlobalHydra
 
+from stylist.cli import CONFIG_DIR
 from stylist.cli.train import train_from_config
+
+EXPERIMENTS = sorted(p.stem for p in (Path(CONFIG_DIR) / "experiment").glob("wct_*.yaml"))
 
 TINY = [
     "backbone.weights=random",
     "logger=none",
-    "data.train=[astronaut,chelsea,coffee]",
-    "data.val=[]",
-    "data.crop_size=32",
-    "data.resize=40",
+    "data.patterns=[]",
+    "data.samples=[astronaut,chelsea,coffee,rocket]",
+    "data.val_images=[]",
+    "data.size=32",
     "data.batch_size=2",
     "model.levels=[1,3]",
     "model.init=null",
@@ -38,10 +44,39 @@ def _train(output_dir, max_steps, resume=False):
 def test_chunked_training_resumes_exactly(tmp_path):
     straight, steps = _train(tmp_path / "straight", 5)
     assert steps == 5
-    first, first_steps = _train(tmp_path / "chunked", 2)  # 2 batches of 2 from 3 photos: stops mid-epoch
+    first, first_steps = _train(tmp_path / "chunked", 3)  # 2 batches of 2 per epoch: stops mid-epoch
     resumed, steps = _train(tmp_path / "chunked", 5, resume=True)
-    assert first_steps == 2 and steps == 5
+    assert first_steps == 3 and steps == 5
     assert straight.keys() == resumed.keys() and any(k.endswith(".unpool") for k in straight)
     for name, value in straight.items():
         assert torch.equal(value, resumed[name]), name
     assert not torch.equal(first["decoders.relu3_1.net.1.weight"], resumed["decoders.relu3_1.net.1.weight"])
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_every_wct_experiment_trains_and_validates(tmp_path, experiment):
+    overrides = [f"+experiment={experiment}", *TINY, "trainer.fast_dev_run=true", "trainer.accelerator=cpu",
+                 "trainer.precision=32-true", "model.levels=[1,2]", "data.val_images=[chelsea,coffee]", "data.val_size=40"]
+    try:
+        metrics = train_from_config(compose_config("train", overrides, tmp_path))
+    finally:
+        GlobalHydra.instance().clear()
+    assert metrics["train/loss"] > 0 and metrics["val/loss"] > 0
+
+
+def test_validation_logs_one_row_per_whole_image(random_encoder, monkeypatch):
+    from types import SimpleNamespace
+
+    from stylist.wct.module import GRID_IMAGES, WCTDecoderModule
+
+    images = []
+    logger = SimpleNamespace(experiment=SimpleNamespace(add_image=lambda tag, grid, step: images.append((tag, grid))))
+    monkeypatch.setattr(WCTDecoderModule, "loggers", property(lambda self: [logger]))
+    monkeypatch.setattr(WCTDecoderModule, "log_dict", lambda self, *args, **kwargs: None)
+    module = WCTDecoderModule(random_encoder, levels=[1, 2])
+    for index, (height, width) in enumerate([(32, 48), (48, 32)] * 3):  # whole images, one per batch
+        module.validation_step(torch.rand(1, 3, height, width), index)
+    module.on_validation_epoch_end()
+    ((tag, grid),) = images
+    # GRID_IMAGES rows of input | relu1_1 | relu2_1, padded to 48 x 144, 4 px borders
+    assert tag == "val/reconstructions" and grid.shape == (3, 4 + GRID_IMAGES * (48 + 4), 4 + 3 * 48 + 4)
