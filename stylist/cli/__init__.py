@@ -41,6 +41,17 @@ if not OmegaConf.has_resolver("repo_root"):
     OmegaConf.register_new_resolver("repo_root", lambda: str(REPO_ROOT))
 
 
+def _cpu_bf16(if_fast: Any, otherwise: Any) -> Any:
+    """``${cpu_bf16:bf16-mixed,32-true}``: the first value on a CPU with native bf16, else the second."""
+    from stylist.utils import cpu_has_fast_bf16
+
+    return if_fast if cpu_has_fast_bf16() else otherwise
+
+
+if not OmegaConf.has_resolver("cpu_bf16"):
+    OmegaConf.register_new_resolver("cpu_bf16", _cpu_bf16)
+
+
 def user_error(err: BaseException) -> str | None:
     """The one-line message of a user error, or ``None`` for a bug.
 

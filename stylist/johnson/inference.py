@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from stylist.image import resize_longest
 from stylist.johnson.model import TransformerNet
 from stylist.models import register_kind
-from stylist.utils import StylistError, load_torch_file
+from stylist.utils import StylistError, load_torch_file, warn_if_slow_bf16
 
 __all__ = ["load_transformer", "build_shipped", "transformer_from_state_dict", "stylize_image"]
 
@@ -198,6 +198,8 @@ def stylize_image(
     """
     if image.dim() != 4 or image.shape[:2] != (1, 3):
         raise StylistError(f"image must be 1 x 3 x H x W, got {tuple(image.shape)}")
+    if bf16 and image.device.type == "cpu":
+        warn_if_slow_bf16("stylize_image(bf16=True)")
     height, width = image.shape[-2:]
     with torch.inference_mode():
         if tile_size is None or (height <= tile_size and width <= tile_size):

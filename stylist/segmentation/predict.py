@@ -17,7 +17,7 @@ from stylist.segmentation.model import build_deeplab
 from stylist.segmentation.modanet import CLASS_NAMES
 from stylist.segmentation.transforms import pad_to_multiple
 from stylist.models import register_kind
-from stylist.utils import StylistError, load_torch_file
+from stylist.utils import StylistError, load_torch_file, warn_if_slow_bf16
 
 __all__ = ["Segmenter", "segment", "load_segmenter", "build_shipped", "load_checkpoint", "shipping"]
 
@@ -53,6 +53,8 @@ class Segmenter(nn.Module):
         self.net, self.long_side, self.class_names = net, int(long_side), tuple(class_names)
         self.flip, self.scales = bool(flip), tuple(float(s) for s in scales)
         self.bf16, self.channels_last = bool(bf16), bool(channels_last)
+        if self.bf16:
+            warn_if_slow_bf16("Segmenter(bf16=True)")
         if self.channels_last:
             self.net.to(memory_format=torch.channels_last)
 
