@@ -7,8 +7,8 @@ stays a photo? Every method runs on the same pairs in the same run, at one size:
 * ``photo_init``: ablation, ``photo`` with both optimisation stages skipped (its regional Lab
   histogram start and the local affine filter only), to show what the optimisation adds.
 
-Measures (:mod:`stylist.metrics`): ``colour_ratio`` ``W(out, style) / W(content, style)``,
-``semantic_colour_ratio`` (the same per label-map region pair, weighted by content area),
+Measures (:mod:`stylist.metrics`): ``color_ratio`` ``W(out, style) / W(content, style)``,
+``semantic_color_ratio`` (the same per label-map region pair, weighted by content area),
 ``structure`` (SSIM structure term of the grey levels), ``seconds`` per image (wall time of the
 method call, loading excluded) and ``cpu_seconds`` (the process's CPU time for it: on a shared
 machine the better estimate of the time on one free core). Pairs: the shared day photos with ``hoovertowernight`` as the night
@@ -44,7 +44,7 @@ import yaml
 from stylist.color import match_lab_statistics
 from stylist.image import image_grid, load_image, save_image
 from stylist.methods import get_method
-from stylist.metrics import colour_ratio, semantic_colour_ratio, structure_similarity
+from stylist.metrics import color_ratio, semantic_color_ratio, structure_similarity
 from stylist.regions import label_map_pairs
 from stylist.utils import StylistError, atomic_write
 
@@ -109,7 +109,7 @@ def _report(out: Path, size: int, cell: int) -> None:
     rows = [json.loads(path.read_text()) for path in sorted((out / "rows").glob("*.json"))]
     pair_order = [f"{c}-{s}" for c, s in PAIRS]
     rows.sort(key=lambda r: (pair_order.index(r["pair"]) if r["pair"] in pair_order else 99, METHOD_NAMES.index(r["method"])))
-    fields = ["method", "pair", "seconds", "cpu_seconds", "colour_ratio", "semantic_colour_ratio", "structure", "date", "command"]
+    fields = ["method", "pair", "seconds", "cpu_seconds", "color_ratio", "semantic_color_ratio", "structure", "date", "command"]
     with atomic_write(out / "runs.csv") as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
@@ -128,7 +128,7 @@ def _report(out: Path, size: int, cell: int) -> None:
         mine = [r for r in rows if r["method"] == method]
         med = {k: statistics.median(r[k] for r in mine) for k in fields[2:7]}
         lines.append(
-            f"| {method} | {len(mine)} | {med['colour_ratio']:.3f} | {med['semantic_colour_ratio']:.3f} | "
+            f"| {method} | {len(mine)} | {med['color_ratio']:.3f} | {med['semantic_color_ratio']:.3f} | "
             f"{med['structure']:.3f} | {med['seconds']:.1f} | {med['cpu_seconds']:.1f} |"
         )
     with atomic_write(out / "summary.md") as tmp:
@@ -183,8 +183,8 @@ def main(argv: list[str] | None = None) -> None:
             seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
             row = {
                 "method": method, "pair": pair, "seconds": seconds, "cpu_seconds": cpu_seconds,
-                "colour_ratio": colour_ratio(image, content, style),
-                "semantic_colour_ratio": semantic_colour_ratio(image, content, style, regions.content_masks, regions.style_masks),
+                "color_ratio": color_ratio(image, content, style),
+                "semantic_color_ratio": semantic_color_ratio(image, content, style, regions.content_masks, regions.style_masks),
                 "structure": structure_similarity(image, content),
                 "date": datetime.date.today().isoformat(), "load_average": os.getloadavg()[0], "command": command,
             }  # fmt: skip

@@ -14,10 +14,10 @@
 
 Photorealistic transfer (no network):
 
-* :func:`colour_ratio`: ``W(x, s) / W(c, s)``, with ``W`` the mean over the CIE L, a, b channels of
+* :func:`color_ratio`: ``W(x, s) / W(c, s)``, with ``W`` the mean over the CIE L, a, b channels of
   the 1-D Wasserstein distance between two images' pixel-value distributions (0: the output has
   the style's colours, 1: no colour transfer);
-* :func:`semantic_colour_ratio`: the same ratio per matched region pair (content region ``c_r``,
+* :func:`semantic_color_ratio`: the same ratio per matched region pair (content region ``c_r``,
   style region ``s_r``), averaged with weights ``|c_r|`` (content region areas);
 * :func:`structure_similarity`: mean over 7x7 Gaussian windows (sigma 1.5) of SSIM's structure
   term ``(sigma_xy + C3) / (sigma_x sigma_y + C3)``, ``C3 = (0.03 * 255)^2 / 2``, between the grey
@@ -40,7 +40,7 @@ from stylist.utils import StylistError
 
 __all__ = [
     "style_distance", "content_distance", "transfer_scores", "RATIO_STYLE_LAYERS", "RATIO_CONTENT_LAYER",
-    "lab_wasserstein", "colour_ratio", "semantic_colour_ratio", "structure_similarity",
+    "lab_wasserstein", "color_ratio", "semantic_color_ratio", "structure_similarity",
 ]  # fmt: skip
 
 #: Layers of :func:`transfer_scores`.
@@ -104,12 +104,12 @@ def lab_wasserstein(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean([stats.wasserstein_distance(a[:, k], b[:, k]) for k in range(3)]))
 
 
-def colour_ratio(output: torch.Tensor, content: torch.Tensor, style: torch.Tensor) -> float:
+def color_ratio(output: torch.Tensor, content: torch.Tensor, style: torch.Tensor) -> float:
     """``W(output, style) / W(content, style)`` for ``1 x 3 x H x W`` images (see module docstring)."""
-    return semantic_colour_ratio(output, content, style, [torch.ones_like(content[:, :1])], [torch.ones_like(style[:, :1])])
+    return semantic_color_ratio(output, content, style, [torch.ones_like(content[:, :1])], [torch.ones_like(style[:, :1])])
 
 
-def semantic_colour_ratio(
+def semantic_color_ratio(
     output: torch.Tensor,
     content: torch.Tensor,
     style: torch.Tensor,

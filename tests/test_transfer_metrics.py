@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from stylist.metrics import colour_ratio, semantic_colour_ratio, structure_similarity, transfer_scores
+from stylist.metrics import color_ratio, semantic_color_ratio, structure_similarity, transfer_scores
 from stylist.utils import StylistError
 
 
@@ -35,26 +35,26 @@ def pair():
     return content, style
 
 
-def test_colour_ratio_is_one_without_transfer_and_zero_with_the_style_colours(pair):
+def test_color_ratio_is_one_without_transfer_and_zero_with_the_style_colours(pair):
     content, style = pair
-    assert colour_ratio(content, content, style) == pytest.approx(1.0)
-    assert colour_ratio(style, content, style) == pytest.approx(0.0, abs=1e-9)
+    assert color_ratio(content, content, style) == pytest.approx(1.0)
+    assert color_ratio(style, content, style) == pytest.approx(0.0, abs=1e-9)
     shuffled = style.flatten(2)[..., torch.randperm(32 * 32)].reshape(style.shape)  # same colours, no structure
-    assert colour_ratio(shuffled, content, style) == pytest.approx(0.0, abs=1e-9)
+    assert color_ratio(shuffled, content, style) == pytest.approx(0.0, abs=1e-9)
 
 
 def test_semantic_ratio_weights_regions_by_content_area(pair):
     content, style = pair
     whole = [torch.ones(1, 1, 32, 32)], [torch.ones(1, 1, 32, 32)]
-    assert semantic_colour_ratio(content, content, style, *whole) == pytest.approx(1.0)
+    assert semantic_color_ratio(content, content, style, *whole) == pytest.approx(1.0)
     top = torch.zeros(1, 1, 32, 32)
     top[..., :8, :] = 1  # a quarter of the content
     output = content.clone()
     output[..., 8:, :] = style[..., 8:, :]  # the bottom region moved fully, the top not at all
     masks, style_masks = [top, 1 - top], [top, 1 - top]
-    assert semantic_colour_ratio(output, content, style, masks, style_masks) == pytest.approx(0.25, abs=1e-6)
+    assert semantic_color_ratio(output, content, style, masks, style_masks) == pytest.approx(0.25, abs=1e-6)
     with pytest.raises(StylistError):
-        semantic_colour_ratio(content, content, style, [torch.zeros(1, 1, 32, 32)], [top])
+        semantic_color_ratio(content, content, style, [torch.zeros(1, 1, 32, 32)], [top])
 
 
 def test_structure_is_one_for_the_content_and_low_for_noise_or_inversion(pair):

@@ -10,7 +10,7 @@ from stylist.image import load_image, save_image, image_grid
 from stylist.regions import label_map_pairs
 from stylist.photo import stylize
 from stylist.backbones import get_backbone
-from stylist.metrics import semantic_colour_ratio, structure_similarity
+from stylist.metrics import semantic_color_ratio, structure_similarity
 B="benchmarks/photo_pairs/"
 enc = get_backbone("vgg16", weights="auto")
 n1, n2, lam = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
@@ -30,5 +30,5 @@ for cn, sn in [("golden_gate","hoovertowernight")]:
     post = local_affine_filter(resize_longest(r2.image, 256), c2, radius=2, eps=1e-3, full_guide=c).clamp(0,1)
     print(cn, "stage1", round(t1,1), r.seconds_per_iteration, "stage2", round(t2,1), r2.seconds_per_iteration, {k: v[-1] for k, v in r2.history.items()}, {k: v[0] for k, v in r2.history.items()})
     for name, im in [("s1", r.image), ("s2", r2.image), ("post", post)]:
-        print(name, round(semantic_colour_ratio(im, c, s, p.content_masks, p.style_masks),3), round(structure_similarity(im, c),3), flush=True)
+        print(name, round(semantic_color_ratio(im, c, s, p.content_masks, p.style_masks),3), round(structure_similarity(im, c),3), flush=True)
     save_image(image_grid([[c, s, r.image, r2.image, post]], cell=320), f"/tmp/pilot_photo_{n1}_{n2}_{int(lam)}_{sys.argv[4]}.png")

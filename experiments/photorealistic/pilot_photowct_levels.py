@@ -10,7 +10,7 @@ from stylist.image import load_image, save_image, image_grid
 from stylist.regions import label_map_pairs
 from stylist.photowct import stylize
 from stylist.wct import load_shipped, WCTDecoders
-from stylist.metrics import semantic_colour_ratio, structure_similarity
+from stylist.metrics import semantic_color_ratio, structure_similarity
 B="benchmarks/photo_pairs/"
 dec, enc = load_shipped("wct_vgg16_decoders")
 un = WCTDecoders(unpool=True); st = dec.state_dict(); st = {k: v for k, v in st.items() if not k.endswith("unpool")}
@@ -25,7 +25,7 @@ for cn, sn in [("golden_gate","hoovertowernight")]:
       for levels in [(1,), (2,1), (3,2,1), (4,3,2,1)]:
         t=time.perf_counter()
         r = stylize(c, [s]*len(p.content_masks), masks=p.content_masks, style_masks=p.style_masks, decoders=d, encoder=enc, levels=levels, smooth_weight=0)
-        print(name, levels, size, round(time.perf_counter()-t,2), semantic_colour_ratio(r.image, c, s, p.content_masks, p.style_masks), structure_similarity(r.image, c))
+        print(name, levels, size, round(time.perf_counter()-t,2), semantic_color_ratio(r.image, c, s, p.content_masks, p.style_masks), structure_similarity(r.image, c))
         row.append(r.image)
     rows.append(row)
 save_image(image_grid(rows, cell=200), "/tmp/pilot_photowct_levels.png")

@@ -19,7 +19,7 @@ from photo_eval import _photo  # noqa: E402  (the benchmark's pairs and label ma
 
 from stylist.image import load_image  # noqa: E402
 from stylist.matting import local_affine_filter  # noqa: E402
-from stylist.metrics import semantic_colour_ratio, structure_similarity  # noqa: E402
+from stylist.metrics import semantic_color_ratio, structure_similarity  # noqa: E402
 from stylist.photowct import smooth  # noqa: E402
 from stylist.regions import label_map_pairs  # noqa: E402
 from stylist.wct import stylize as wct  # noqa: E402
@@ -38,7 +38,7 @@ def main() -> None:
                   style_masks=regions.style_masks, decoders="wct_vgg16_decoders", levels=(2, 1))  # fmt: skip
 
         def score(image: torch.Tensor) -> tuple[float, float]:
-            ratio = semantic_colour_ratio(image, content, style, regions.content_masks, regions.style_masks)
+            ratio = semantic_color_ratio(image, content, style, regions.content_masks, regions.style_masks)
             return round(ratio, 3), round(structure_similarity(image, content), 3)
 
         row = {"raw": score(raw), "filter only (eps 1e-3, r 2)": score(local_affine_filter(raw, content, radius=2, eps=1e-3).clamp(0, 1))}
