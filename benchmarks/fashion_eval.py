@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ import torch
 
 from stylist.backbones import get_backbone
 from stylist.cli import build_method
+from stylist.cli.records import machine_info, machine_line, utc_now
 from stylist.fashion import feather_mask, method_stylize, part_masks, restyle
 from stylist.image import load_image
 from stylist.metrics import style_distance
@@ -115,8 +115,8 @@ def main() -> None:
         "rows": rows,
         "summary": summary,
         "style": args.style,
-        "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}",
-        "date": time.strftime("%Y-%m-%d"),
+        "machine": machine_info(),
+        "date": utc_now(),
     }
     with atomic_write(args.out) as tmp:
         tmp.write_text(json.dumps(result, indent=1))
@@ -137,7 +137,7 @@ def main() -> None:
                 f"| {s['stylize']:.2f} | {s['composite']:.3f} | {r['seconds_end_to_end']:.2f} |"
             )
     print(json.dumps(summary, indent=1))
-    print(result["machine"], result["date"])
+    print(machine_line(result["machine"]), result["date"])
 
 
 if __name__ == "__main__":

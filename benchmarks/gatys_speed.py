@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import resource
 import statistics
 import subprocess
@@ -23,6 +22,7 @@ from pathlib import Path
 import torch
 
 from stylist.backbones import get_backbone
+from stylist.cli.records import machine_info, machine_line, utc_now
 from stylist.losses import DEFAULT_STYLE_LAYERS
 from stylist.image import load_image
 from stylist.methods import Gatys
@@ -90,8 +90,8 @@ def main() -> None:
         "rows": rows,
         "style_layers": list(DEFAULT_STYLE_LAYERS),
         "peak_rss_gb": {str(args.memory_size): memory},
-        "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}",
-        "date": time.strftime("%Y-%m-%d"),
+        "machine": machine_info(),
+        "date": utc_now(),
         "backbone_weights": encoder.weights_name,
         "max_rss_self_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2,
     }
@@ -102,7 +102,7 @@ def main() -> None:
     for row in rows:
         print(f"| {row['size']} | {row['vgg_fwd_bwd_s']:.3f} | {row['gatys_iteration_s']:.3f} | {row['ratio']:.2f} |")
     print(f"\npeak RSS of a {args.memory_size} px run: {memory:.2f} GB (target < 8 GB)")
-    print(f"{result['machine']}, {result['date']}")
+    print(f"{machine_line(result['machine'])}, {result['date']}")
 
 
 if __name__ == "__main__":

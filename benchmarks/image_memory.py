@@ -13,9 +13,7 @@ child process too: on Linux a child's peak counts its parent's memory at the tim
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import platform
 import subprocess
 import sys
 import tempfile
@@ -77,13 +75,15 @@ def main() -> None:
                 key = f"{path.suffix[1:]} size={size}"
                 results[key] = peak_rss_gb(code)
                 print(f"{key:>15}: peak RSS {results[key]:.2f} GB (baseline {baseline:.2f} GB)")
+    from stylist.cli.records import machine_info, utc_now  # after the loads: torch in this process would raise the children's peaks
+
     record = {
         "what": f"peak RSS of load_image on a {args.side}x{args.side} file, fresh process per load",
         "peak_rss_gb": results,
         "baseline_rss_gb": baseline,
         "command": "python " + " ".join(sys.argv),
-        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
-        "date": datetime.date.today().isoformat(),
+        "machine": machine_info(),
+        "date": utc_now(),
     }
     with atomic_write(args.out) as tmp_out:
         tmp_out.write_text(json.dumps(record, indent=1))

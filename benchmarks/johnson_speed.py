@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from hydra.utils import instantiate
 from torch.utils.flop_counter import FlopCounterMode
 
 from stylist.backbones import get_backbone
+from stylist.cli.records import machine_info, machine_line, utc_now
 from stylist.image import load_image
 from stylist.johnson import load_transformer, stylize_image
 from stylist.methods import Gatys
@@ -171,9 +171,8 @@ def main() -> None:
         "model": args.model, "model_width": net.width, "model_blocks": net.blocks,
         "matmul_fp32_gflops": matmul, "matmul_size": args.matmul_size, "rows": rows,
         "tiled_4000x3000": peak_rss_tiled_mb(args.model, (3000, 4000), 1024),
-        "machine": f"{platform.machine()} {platform.processor()}, {args.threads} torch threads, "
-                   f"torch {torch.__version__}",
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": machine_info(),
+        "date": utc_now(),
         "note": args.note,
     }
     with atomic_write(args.out) as tmp:
@@ -190,7 +189,7 @@ def main() -> None:
         print(f"| {row['size']} | {row['best']} | {row['ms_per_image']:.1f} | {best['fraction_of_matmul']:.2f} | "
               f"{row['variants']['eager_fp32']['ms']:.1f} | {gatys_s} | {speed} |")
     print(f"tiled 4000x3000: {result['tiled_4000x3000']}")
-    print(f"{result['machine']}, {result['date']}")
+    print(f"{machine_line(result['machine'])}, {result['date']}")
 
 
 if __name__ == "__main__":

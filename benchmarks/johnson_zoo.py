@@ -24,10 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
-import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
@@ -39,6 +36,7 @@ from omegaconf import open_dict
 from stylist.models import shipped
 from stylist.backbones import get_backbone
 from stylist.cli import CONFIG_DIR, REPO_ROOT
+from stylist.cli.records import machine_info, utc_now
 from stylist.cli.stylize import stylize_from_config
 from stylist.image import load_image
 from stylist.metrics import transfer_scores
@@ -133,8 +131,8 @@ def main() -> int:
             }
     result = {
         "command": "python " + " ".join(sys.argv),
-        "date": datetime.now(timezone.utc).isoformat(timespec="minutes"),
-        "machine": f"{platform.machine()}, {args.threads} torch thread(s), torch {torch.__version__}",
+        "date": utc_now(),
+        "machine": machine_info(),
         "note": args.note,
         "size": args.size,
         "summary": summary,

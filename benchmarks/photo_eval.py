@@ -29,10 +29,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime
 import json
-import os
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -41,6 +38,7 @@ from typing import Any, Callable
 import torch
 import yaml
 
+from stylist.cli.records import machine_info, machine_line, utc_now
 from stylist.color import match_lab_statistics
 from stylist.image import image_grid, load_image, save_image
 from stylist.methods import get_method
@@ -103,6 +101,12 @@ def _load_range(rows: list[dict[str, Any]]) -> str:
     return f"{min(loads):.1f}-{max(loads):.1f}" if loads else "not recorded"
 
 
+def _machine(rows: list[dict[str, Any]]) -> str:
+    """The machine of the last row that records one (rows from before it was: this machine), without its load average."""
+    info = next((r["machine"] for r in reversed(rows) if "machine" in r), None) or machine_info()
+    return machine_line(info, load_average=False)
+
+
 def _report(out: Path, size: int, cell: int) -> None:
     """Rebuild ``runs.csv``, ``summary.md`` and ``figure.png`` from every ``rows/*.json`` under ``out``
     (so that several processes can run disjoint subsets into one folder)."""
@@ -116,7 +120,7 @@ def _report(out: Path, size: int, cell: int) -> None:
         writer.writerows({k: (f"{row[k]:.4f}" if isinstance(row[k], float) else row[k]) for k in fields} for row in rows)
     methods = [m for m in METHOD_NAMES if any(r["method"] == m for r in rows)]
     lines = [
-        f"Medians over the pairs at {size} px; machine: {platform.machine()} CPU, {os.cpu_count()} cores, torch threads 1, "
+        f"Medians over the pairs at {size} px; machine: {_machine(rows)}, torch threads 1, "
         f"1-minute load average {_load_range(rows)} when the runs ended (above 1, other jobs shared the cores and wall "
         f"seconds exceed what one free core needs; CPU seconds are the process's own); "
         f"{sorted({r['date'] for r in rows})}. Commands: {sorted({r['command'] for r in rows})}.",
@@ -181,14 +185,15 @@ def main(argv: list[str] | None = None) -> None:
             start, start_cpu = time.perf_counter(), time.process_time()
             image = run(content, style, content_map, style_map)
             seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
+            machine = machine_info()
             row = {
                 "method": method, "pair": pair, "seconds": seconds, "cpu_seconds": cpu_seconds,
                 "color_ratio": color_ratio(image, content, style),
                 "semantic_color_ratio": semantic_color_ratio(image, content, style, regions.content_masks, regions.style_masks),
                 "structure": structure_similarity(image, content),
-                "date": datetime.date.today().isoformat(), "load_average": os.getloadavg()[0], "command": command,
+                "date": utc_now()[:10], "load_average": machine["load_average"], "machine": machine, "command": command,
             }  # fmt: skip
-            print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items() if k != "command"}, flush=True)
+            print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items() if k not in ("command", "machine")}, flush=True)
             save_image(image, args.out / "images" / f"{method}_{pair}.png")
             with atomic_write(args.out / "rows" / f"{method}_{pair}.json") as tmp:
                 tmp.write_text(json.dumps(row, indent=1))

@@ -18,9 +18,7 @@ whose class changes against float32. Target: one pass <= 0.4 s on 2 cores at lon
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import platform
 import statistics
 import sys
 import time
@@ -28,6 +26,7 @@ from pathlib import Path
 
 import torch
 
+from stylist.cli.records import machine_info, utc_now
 from stylist.segmentation import Segmenter, load_segmenter, segment
 from stylist.utils import atomic_write
 
@@ -87,8 +86,7 @@ def main() -> int:
     result = {
         "model": args.model, "photo": str(args.photo.name), "photo_size": list(image.shape[-2:]),
         "threads": args.threads, "repeats": args.repeats, "torch": torch.__version__,
-        "machine": f"{platform.machine()} {platform.processor() or ''} ({torch.get_num_threads()} threads)".strip(),
-        "date": datetime.date.today().isoformat(), "rows": rows,
+        "machine": machine_info(), "date": utc_now(), "rows": rows,
     }  # fmt: skip
     with atomic_write(args.out) as tmp:
         tmp.write_text(json.dumps(result, indent=1))

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -42,6 +41,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from stylist.cli.records import machine_info, utc_now
 from stylist.fashion import method_stylize, part_index
 from stylist.fashion.clips import Clip, make_clip
 from stylist.fashion.stream import FashionStream, StreamFrame, frame_array, segmenter_probabilities
@@ -167,8 +167,8 @@ def main() -> None:
                  "segment_scale": args.segment_scale},  # fmt: skip
         "model_load_s": load_seconds,
         "load_average_before_after": [load_before, os.getloadavg()],
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, torch {torch.__version__}",
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": machine_info(),
+        "date": utc_now(),
     }
     with atomic_write(args.out) as tmp:
         tmp.write_text(json.dumps(record, indent=1))

@@ -23,11 +23,8 @@ L-BFGS), so a later run that changes only WCT need not repeat minutes of optimis
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import math
-import os
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -39,6 +36,7 @@ from hydra.utils import instantiate
 
 from stylist.cli import CONFIG_DIR, REPO_ROOT
 from stylist.cli.compare import ssim
+from stylist.cli.records import machine_info, machine_line, utc_now
 from stylist.cli.stylize import loss_options
 from stylist.image import load_image, save_image
 from stylist.metrics import transfer_scores
@@ -148,7 +146,7 @@ def main() -> None:
             seconds = time.perf_counter() - begin
             save_image(image, cached)
             with atomic_write(record) as tmp:
-                tmp.write_text(json.dumps({"seconds": seconds, "date": _now(), "threads": threads}))
+                tmp.write_text(json.dumps({"seconds": seconds, "date": utc_now(), "threads": threads}))
         gatys[(content_name, style_name)] = {"seconds": seconds, **transfer_scores(metrics_encoder, image, content, style),
                                              "source": "this run"}  # fmt: skip
         print("gatys", _stem(content_name), style_name, gatys[(content_name, style_name)], flush=True)
@@ -203,9 +201,9 @@ def main() -> None:
     torch.set_num_threads(threads)
 
     result = {
-        "date": _now(),
-        "machine": f"{platform.machine()} {platform.processor() or ''}, {torch.get_num_threads()} torch threads "
-        f"(speed: {args.threads}); {os.cpu_count()} cores, 1-minute load average {os.getloadavg()[0]:.1f} at the end",
+        "date": utc_now(),
+        "machine": machine_info(),  # at the end of the run
+        "speed_threads": args.threads,
         "metrics_encoder": metrics_encoder.weights_name,
         "size": args.size,
         "default_alpha": float(stylize_config(["method=wct"]).method.alpha),
@@ -223,17 +221,13 @@ def main() -> None:
     print(args.out.with_suffix(".md"))
 
 
-def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
 def markdown(result: dict[str, Any]) -> str:
     """The result as Markdown tables."""
     f = lambda v: f"{v:.3g}" if isinstance(v, float) else str(v)  # noqa: E731
     lines = [
         f"# WCT vs Gatys at {result['size']} px ({result['date']})",
         "",
-        f"Machine: {result['machine']}. Metrics VGG16: {result['metrics_encoder']}. Whole run "
+        f"Machine: {machine_line(result['machine'])} (speed: {result['speed_threads']} threads). Metrics VGG16: {result['metrics_encoder']}. Whole run "
         f"{result['minutes']:.1f} min. Shipped default alpha: {result['default_alpha']}.",
         "",
         "## Reconstruction (alpha 0): whole-chain SSIM (target >= 0.85) and per-level PSNR (dB)",

@@ -10,7 +10,6 @@ losses, date, command, machine).
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import torch
 from omegaconf import OmegaConf
 
 from stylist.cli import REPO_ROOT  # noqa: F401  registers the ${repo_root:} resolver of the run's config
+from stylist.cli.records import machine_line
 from stylist.image import style_size
 from stylist.johnson.inference import transformer_from_state_dict
 from stylist.models import ship
@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--train-seconds", type=float, required=True, help="training wall time (from the run's log)")
     parser.add_argument("--cpu-minutes", type=float, help="user + system CPU time of all chunks")
     parser.add_argument("--extract", help="a multi-style run: ship only this style's slot as a single-style model")
-    parser.add_argument("--machine", default="2-core Xeon (AMX) CPU shared with other jobs, 1 torch thread")
+    parser.add_argument("--machine", default="2-core Xeon (AMX) CPU shared with other jobs, 1 torch thread", help="where it trained")
     args = parser.parse_args()
 
     checkpoint = torch.load(args.run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
@@ -59,7 +59,7 @@ def main() -> None:
         train_seconds=args.train_seconds,
         metrics={"final_losses_mean_of_last_20_logs": last},
         command=args.command,
-        machine=f"{args.machine}; {platform.machine()}, torch {torch.__version__}",
+        machine=f"{args.machine}; shipped on {machine_line()}",
         extra={"style": style, **({"styles": styles} if styles else {}), "style_size": size, "epochs": int(checkpoint["epoch"]),
                **({"cpu_seconds": round(args.cpu_minutes * 60, 1)} if args.cpu_minutes is not None else {}),
                "data": {k: config["data"][k] for k in ("root", "patterns", "samples", "exclude", "size", "batch_size")}},

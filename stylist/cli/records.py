@@ -6,7 +6,8 @@ of :func:`run_record`:
 * ``command``: the command line (``python -m stylist.stylize size=64 ...``) and ``overrides``: its
   Hydra overrides;
 * ``settings``: the resolved config;
-* ``machine``: CPU, core count, torch threads, torch and Python versions (:func:`machine_info`);
+* ``machine``: CPU, core count, load average, native bf16, torch threads, torch and Python versions
+  (:func:`machine_info`; :func:`machine_line` as one line of text);
 * ``date``: UTC, ISO 8601; ``seconds_total``: the run's wall time as the command measures it.
 
 :func:`write_record` writes it atomically as strict JSON (a NaN is written as ``null``).
@@ -30,21 +31,48 @@ from typing import Any
 import torch
 
 from stylist.cli import plain
-from stylist.utils import atomic_write
+from stylist.utils import atomic_write, cpu_has_fast_bf16
 
-__all__ = ["machine_info", "utc_now", "command_line", "command_overrides", "run_record", "to_json", "write_record"]
+__all__ = ["machine_info", "machine_line", "utc_now", "command_line", "command_overrides", "run_record", "to_json", "write_record"]
+
+
+def _cpu_model() -> str:
+    """The CPU's model name: the first ``model name`` of /proc/cpuinfo, else :func:`platform.processor`."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def machine_info() -> dict[str, Any]:
-    """Where a number was measured: CPU, cores, torch threads, torch and Python versions."""
+    """Where a number was measured: CPU, cores, 1-minute load average (the other jobs sharing it),
+    native bf16 (:func:`stylist.utils.cpu_has_fast_bf16`), torch threads, torch and Python versions."""
     return {
         "machine": platform.machine(),
-        "processor": platform.processor() or platform.machine(),
+        "processor": _cpu_model(),
         "cpus": os.cpu_count(),
+        "load_average": round(os.getloadavg()[0], 1),
+        "native_bf16": cpu_has_fast_bf16(),
         "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "python": platform.python_version(),
     }
+
+
+def machine_line(info: dict[str, Any] | None = None, *, load_average: bool = True) -> str:
+    """:func:`machine_info` (or a stored ``info``) as one line of text, for Markdown and logs
+    (``load_average=False``: without it, e.g. when a report gives the range over its runs)."""
+    info = machine_info() if info is None else info
+    load = f", load average {info.get('load_average')}" if load_average else ""
+    bf16 = "native" if info.get("native_bf16") else "emulated"
+    return (
+        f"{info.get('processor')} ({info.get('machine')}), {info.get('cpus')} cores{load}, bf16 {bf16}, "
+        f"{info.get('torch_threads')} torch threads, torch {info.get('torch')}"
+    )
 
 
 def utc_now() -> str:

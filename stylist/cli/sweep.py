@@ -29,10 +29,11 @@ __all__ = ["assemble_sweep", "ContactSheetCallback"]
 
 
 def _jobs(sweep_dir: Path) -> list[dict[str, Any]]:
+    """The finished jobs of ``sweep_dir``, each with its overrides: the run record's ``overrides``
+    (:func:`stylist.cli.records.run_record`), or ``.hydra/overrides.yaml`` for a record from before it had them."""
     jobs = []
     for record_path in sorted(sweep_dir.glob("*/*.json"), key=lambda p: (len(p.parent.name), p.parent.name)):
-        overrides_path = record_path.parent / ".hydra" / "overrides.yaml"
-        if is_temporary(record_path) or not overrides_path.is_file():
+        if is_temporary(record_path):
             continue  # a write in progress, or left over by a killed job
         try:
             record = json.loads(record_path.read_text())
@@ -41,8 +42,13 @@ def _jobs(sweep_dir: Path) -> list[dict[str, Any]]:
             continue
         if not isinstance(record, dict) or "output" not in record or not Path(record["output"]).is_file():
             continue
-        overrides = dict(item.split("=", 1) for item in yaml.safe_load(overrides_path.read_text()) or [])
-        jobs.append({"dir": record_path.parent.name, "record": record, "overrides": overrides})
+        overrides = record.get("overrides")
+        if not isinstance(overrides, list):
+            overrides_path = record_path.parent / ".hydra" / "overrides.yaml"
+            if not overrides_path.is_file():
+                continue  # not a Hydra job's record
+            overrides = yaml.safe_load(overrides_path.read_text()) or []
+        jobs.append({"dir": record_path.parent.name, "record": record, "overrides": dict(item.split("=", 1) for item in overrides)})
     return jobs
 
 

@@ -55,7 +55,8 @@ def class_weights_from_counts(counts: torch.Tensor, rule: str) -> torch.Tensor:
 
 
 def dice_loss(logits: torch.Tensor, target: torch.Tensor, ignore_index: int = IGNORE_INDEX, eps: float = 1.0) -> torch.Tensor:
-    """Soft multi-class Dice loss (formula in the module docstring), ignoring ``ignore_index`` pixels.
+    """Soft multi-class Dice loss over the batch's non-ignored pixels ``i`` (notation of the module docstring):
+    ``Dice = 1 - mean_k (2 * sum_i p_ik * [y_i = k] + eps) / (sum_i p_ik + sum_i [y_i = k] + eps)``.
 
     Args:
         logits: ``B x K x H x W``; target: ``B x H x W`` long.
@@ -70,7 +71,8 @@ def dice_loss(logits: torch.Tensor, target: torch.Tensor, ignore_index: int = IG
 
 def focal_cross_entropy(logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None = None,
                         gamma: float = 0.0, ignore_index: int = IGNORE_INDEX) -> torch.Tensor:  # fmt: skip
-    """Class-weighted focal cross-entropy (the ``CE`` formula of the module docstring).
+    """Class-weighted focal cross-entropy over the non-ignored pixels ``i`` (notation of the module docstring):
+    ``CE = sum_i w[y_i] * (1 - p_i[y_i])**gamma * (-log p_i[y_i]) / sum_i w[y_i]`` (``w = 1`` without ``weight``).
 
     Args:
         logits: ``B x K x H x W``; target: ``B x H x W`` long; weight: ``K`` class weights or ``None``.

@@ -32,7 +32,10 @@ GRID_IMAGES = 4
 def reconstruction_losses(
     encoder: nn.Module, decoders: WCTDecoders, images: torch.Tensor, feature_weight: float = 1.0
 ) -> dict[str, torch.Tensor]:
-    """``{"pixel_<layer>", "feature_<layer>", "loss"}`` for a batch ``B x 3 x H x W`` (H, W multiples of 8).
+    """``{"pixel_<layer>", "feature_<layer>", "loss"}`` for a batch ``x``, ``B x 3 x H x W`` (H, W multiples of 8):
+    with ``F_k = E_k(x)`` and ``y = D_k(F_k)`` per decoder level ``k``,
+    ``pixel_k = mean((y - x)^2)``, ``feature_k = mean((E_k(y) - F_k)^2) / mean(F_k^2)`` and
+    ``loss = sum_k (pixel_k + feature_weight * feature_k)`` (the module docstring's ``L_k``, ``lambda = feature_weight``).
     Unpooling decoders get the switches of the batch's own encoding.
 
     Uncalibrated decoders (see :meth:`~stylist.wct.decoder.WCTDecoder.calibrate`) are calibrated on this batch."""

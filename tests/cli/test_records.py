@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from stylist.cli import user_errors_exit, user_errors_status
-from stylist.cli.records import run_record, write_record
-from stylist.utils import StylistError
+from stylist.cli.records import machine_info, machine_line, run_record, write_record
+from stylist.utils import StylistError, cpu_has_fast_bf16
 
 COMMON = {"seconds_total", "command", "overrides", "settings", "machine", "date"}
 
@@ -24,6 +24,15 @@ def test_run_record_has_the_common_fields(compose_cfg):
     assert datetime.datetime.fromisoformat(record["date"]).utcoffset() == datetime.timedelta(0)
     assert record["seconds_total"] == 1.5
     assert run_record(cfg, seconds_total=0.0, settings={"edited": True})["settings"] == {"edited": True}
+
+
+def test_machine_info_says_load_and_bf16_and_machine_line_formats_it():
+    info = machine_info()
+    assert info["native_bf16"] == cpu_has_fast_bf16() and isinstance(info["load_average"], float)
+    assert info["load_average"] == round(info["load_average"], 1) and info["processor"]
+    line = machine_line(info)
+    assert info["processor"] in line and f"{info['cpus']} cores" in line and "bf16" in line
+    assert "load average" in machine_line() and "load average" not in machine_line(info, load_average=False)
 
 
 def test_write_record_is_strict_json_and_leaves_no_temporary(tmp_path):

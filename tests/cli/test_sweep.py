@@ -9,12 +9,17 @@ from stylist.image import save_image
 from stylist.utils import StylistError
 
 
-def _fake_job(sweep, num, overrides, total):
+def _fake_job(sweep, num, overrides, total, in_record=False):
+    """A finished job; its overrides in ``.hydra/overrides.yaml`` (an old record) or, with
+    ``in_record``, only in the run record's ``overrides`` field."""
     job = sweep / str(num)
     (job / ".hydra").mkdir(parents=True)
-    (job / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
+    if not in_record:
+        (job / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
     save_image(torch.full((1, 3, 20, 20), num / 10), job / "stylized.png")
     record = {"output": str(job / "stylized.png"), "final_losses": {"total": total}, "seconds_total": 1.0}
+    if in_record:
+        record["overrides"] = overrides
     (job / "stylized.json").write_text(json.dumps(record))
 
 
@@ -46,3 +51,14 @@ def test_leftover_temporaries_and_partial_records_are_skipped(tmp_path):
         _, table = assemble_sweep(tmp_path, cell=20)
     rows = table.read_text().splitlines()
     assert len(rows) == 2 and rows[1].startswith("0,")
+
+
+def test_overrides_come_from_the_record_and_else_from_hydra(tmp_path):
+    _fake_job(tmp_path, 0, ["size=32", "loss.style_weight=1"], 1.0)  # an old record: .hydra/overrides.yaml
+    _fake_job(tmp_path, 1, ["size=32", "loss.style_weight=10"], 2.0, in_record=True)
+    _fake_job(tmp_path, 2, ["size=32", "loss.style_weight=100"], 3.0, in_record=True)
+    (tmp_path / "2" / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(["size=32", "loss.style_weight=5"]))
+    _, table = assemble_sweep(tmp_path, cell=20)
+    rows = table.read_text().splitlines()
+    assert rows[0].startswith("job,loss.style_weight,final_total")
+    assert [row.split(",")[:2] for row in rows[1:]] == [["0", "1"], ["1", "10"], ["2", "100"]]  # the record wins
