@@ -37,7 +37,6 @@ from hydra.utils import instantiate
 from stylist.cli import CONFIG_DIR, REPO_ROOT
 from stylist.cli.compare import ssim
 from stylist.cli.records import machine_info, machine_line, utc_now
-from stylist.cli.stylize import loss_options
 from stylist.image import load_image, save_image
 from stylist.metrics import transfer_scores
 from stylist.utils import atomic_write, seed_everything
@@ -77,9 +76,8 @@ def stylize_config(overrides: list[str]) -> Any:
 def run_method(cfg: Any, content: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
     """One stylisation as ``python -m stylist.stylize`` runs it."""
     seed_everything(cfg.seed)
-    method = instantiate(cfg.method)
-    return method(content, [style], seed=cfg.seed, progress=False, backbone=lambda: instantiate(cfg.backbone),
-                  loss=loss_options(cfg.loss)).image  # fmt: skip
+    method = instantiate(cfg.method)  # its backbone and loss are injected by the config, as in the CLI
+    return method(content, [style], seed=cfg.seed, progress=False).image
 
 
 def psnr(image: torch.Tensor, reference: torch.Tensor) -> float:
