@@ -4,8 +4,10 @@
 
 (benchmarks/segment_speed.py also times the bf16 variants, which take minutes on a CPU without native bf16.)
 """
-import os, statistics, time, torch
-from PIL import Image
+import statistics
+import time
+
+import torch
 from stylist.segmentation import load_segmenter, segment
 from stylist.image import load_image
 from stylist.cli.records import machine_line
