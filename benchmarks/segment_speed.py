@@ -12,7 +12,7 @@ plus how far bf16 moves the output: the largest probability difference and the f
 whose class changes against float32. Target: one pass <= 0.4 s on 2 cores at long side >= 512.
 
     python benchmarks/segment_speed.py [--model deeplab_modanet_ccp] [--long-sides 320 512] \
-        [--threads 2] [--out benchmarks/results/segment_speed.json]
+        [--threads 2] [--bf16 auto|on|off] [--out benchmarks/results/segment_speed.json]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import torch
 
 from stylist.cli.records import machine_info, utc_now
 from stylist.segmentation import Segmenter, load_segmenter, segment
-from stylist.utils import atomic_write
+from stylist.utils import atomic_write, cpu_has_fast_bf16
 
 ROOT = Path(__file__).resolve().parents[1]
 PHOTO = ROOT.parent / "shared" / "data" / "modanet_ccp" / "images" / "0000801.jpg"
@@ -56,7 +56,11 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--photo", type=Path, default=PHOTO)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "segment_speed.json")
+    parser.add_argument("--bf16", choices=["auto", "on", "off"], default="auto",
+                        help="time the bf16 variants (auto: only on a CPU with native bf16, where they are not minutes long)")
     args = parser.parse_args()
+    with_bf16 = args.bf16 == "on" or (args.bf16 == "auto" and cpu_has_fast_bf16())
+    variants = {name: v for name, v in VARIANTS.items() if with_bf16 or not v[0]}
     if not args.photo.is_file():
         print(f"error: photo {args.photo} not found (needs ../shared or --photo)", file=sys.stderr)
         return 2
@@ -68,7 +72,7 @@ def main() -> int:
     rows = []
     for long_side in args.long_sides:
         reference = None
-        for variant, (bf16, channels_last) in VARIANTS.items():
+        for variant, (bf16, channels_last) in variants.items():
             passes = PASSES if variant in ("fp32", "bf16") else {"one pass": PASSES["one pass"]}
             for name, (flip, scales) in passes.items():
                 seg = Segmenter(shipped.net, long_side, shipped.class_names, bf16=bf16, channels_last=channels_last)
