@@ -96,15 +96,16 @@ def _parse_sets(items: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def _load_range(rows: list[dict[str, Any]]) -> str:
-    """The range of the rows' recorded load averages (``"not recorded"`` for rows from before it was)."""
-    loads = [r["load_average"] for r in rows if "load_average" in r]
+    """The range of the load averages the rows' machines recorded (``"not recorded"`` for rows from before they did)."""
+    loads = [r["machine"]["load_average"] for r in rows if "load_average" in r.get("machine", {})]
     return f"{min(loads):.1f}-{max(loads):.1f}" if loads else "not recorded"
 
 
 def _machine(rows: list[dict[str, Any]]) -> str:
-    """The machine of the last row that records one (rows from before it was: this machine), without its load average."""
-    info = next((r["machine"] for r in reversed(rows) if "machine" in r), None) or machine_info()
-    return machine_line(info, load_average=False)
+    """The machine of the last row that records one, without its load average (``"not recorded"`` when
+    no row does: rows from before they did may come from another machine)."""
+    info = next((r["machine"] for r in reversed(rows) if "machine" in r), None)
+    return machine_line(info, load_average=False) if info else "not recorded"
 
 
 def _report(out: Path, size: int, cell: int) -> None:
@@ -120,7 +121,7 @@ def _report(out: Path, size: int, cell: int) -> None:
         writer.writerows({k: (f"{row[k]:.4f}" if isinstance(row[k], float) else row[k]) for k in fields} for row in rows)
     methods = [m for m in METHOD_NAMES if any(r["method"] == m for r in rows)]
     lines = [
-        f"Medians over the pairs at {size} px; machine: {_machine(rows)}, torch threads 1, "
+        f"Medians over the pairs at {size} px; machine: {_machine(rows)}, "
         f"1-minute load average {_load_range(rows)} when the runs ended (above 1, other jobs shared the cores and wall "
         f"seconds exceed what one free core needs; CPU seconds are the process's own); "
         f"{sorted({r['date'] for r in rows})}. Commands: {sorted({r['command'] for r in rows})}.",
@@ -185,13 +186,12 @@ def main(argv: list[str] | None = None) -> None:
             start, start_cpu = time.perf_counter(), time.process_time()
             image = run(content, style, content_map, style_map)
             seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
-            machine = machine_info()
             row = {
                 "method": method, "pair": pair, "seconds": seconds, "cpu_seconds": cpu_seconds,
                 "color_ratio": color_ratio(image, content, style),
                 "semantic_color_ratio": semantic_color_ratio(image, content, style, regions.content_masks, regions.style_masks),
                 "structure": structure_similarity(image, content),
-                "date": utc_now()[:10], "load_average": machine["load_average"], "machine": machine, "command": command,
+                "date": utc_now()[:10], "machine": machine_info(), "command": command,
             }  # fmt: skip
             print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items() if k not in ("command", "machine")}, flush=True)
             save_image(image, args.out / "images" / f"{method}_{pair}.png")

@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--train-seconds", type=float, required=True, help="training wall time (from the run's log)")
     parser.add_argument("--cpu-minutes", type=float, help="user + system CPU time of all chunks")
     parser.add_argument("--extract", help="a multi-style run: ship only this style's slot as a single-style model")
-    parser.add_argument("--machine", default="2-core Xeon (AMX) CPU shared with other jobs, 1 torch thread", help="where it trained")
+    parser.add_argument("--machine", help="where it trained, if not on this machine (e.g. '2-core Xeon (AMX), 1 torch thread')")
     args = parser.parse_args()
 
     checkpoint = torch.load(args.run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
@@ -59,7 +59,7 @@ def main() -> None:
         train_seconds=args.train_seconds,
         metrics={"final_losses_mean_of_last_20_logs": last},
         command=args.command,
-        machine=f"{args.machine}; shipped on {machine_line()}",
+        machine=f"{args.machine}; shipped on {machine_line()}" if args.machine else machine_line(),
         extra={"style": style, **({"styles": styles} if styles else {}), "style_size": size, "epochs": int(checkpoint["epoch"]),
                **({"cpu_seconds": round(args.cpu_minutes * 60, 1)} if args.cpu_minutes is not None else {}),
                "data": {k: config["data"][k] for k in ("root", "patterns", "samples", "exclude", "size", "batch_size")}},

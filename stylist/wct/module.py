@@ -115,7 +115,3 @@ class WCTDecoderModule(TrainingModule):
     def on_validation_epoch_end(self) -> None:
         rows, self._grid_rows = self._grid_rows, []
         self.log_image_grid("val/reconstructions", rows)
-
-    def parameter_groups(self) -> list[dict[str, Any]]:
-        """The decoders' parameters (the encoder is frozen)."""
-        return [{"params": list(self.decoders.parameters())}]
