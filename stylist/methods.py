@@ -108,6 +108,10 @@ class Method:
 
         return self.model if isinstance(self.model, str) and self.model in shipped() else None
 
+    def network(self) -> Any:
+        """The trained model this method runs, loaded once (methods that need one override this)."""
+        raise StylistError(f"{self.name} takes no trained model")
+
     def with_model(self, model: str | nn.Module) -> "Method":
         """A copy of this method running another trained model (same options)."""
         if "model" not in self.needs:

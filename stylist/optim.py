@@ -109,15 +109,13 @@ def _optimise(
                     break
         except _BudgetReached:
             pass
-    elif optimizer == "adam":
+    else:  # "adam" (_check_budget refused anything else)
         opt = torch.optim.Adam([image], lr=lr)
         for _ in range(iterations):
             opt.step(closure)
             with torch.no_grad():
                 image.clamp_(0, 1)
         best_image = image.detach().clone()  # Adam's last step is not evaluated; keep it
-    else:
-        raise StylistError(f"optimizer must be 'lbfgs' or 'adam', not '{optimizer}'")
     bar.close()
     return best_image
 
@@ -159,7 +157,7 @@ def optimise_over_scales(
         The final image (not clamped) and the seconds spent optimising (setting the targets and
         building ``extend_loss`` are not counted).
     """
-    _check_budget(iterations, scales, content)
+    _check_budget(optimizer, iterations, scales, content)
     image: torch.Tensor | None = None
     seconds = 0.0
     for scale in scales:
@@ -191,9 +189,11 @@ def optimise_over_scales(
     return image, seconds
 
 
-def _check_budget(iterations: Any, scales: Sequence[Any], content: torch.Tensor) -> None:
-    """Fail before any work on an iteration count below 1 or a scale that is not a positive number
-    or leaves the content under ``MIN_SIDE`` px on a side."""
+def _check_budget(optimizer: str, iterations: Any, scales: Sequence[Any], content: torch.Tensor) -> None:
+    """Fail before any work on an unknown optimizer, an iteration count below 1 or a scale that is
+    not a positive number or leaves the content under ``MIN_SIDE`` px on a side."""
+    if optimizer not in ("lbfgs", "adam"):
+        raise StylistError(f"optimizer must be 'lbfgs' or 'adam', not '{optimizer}'")
     if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
         raise StylistError(f"iterations must be a whole number of at least 1, got {iterations!r}")
     if not scales:

@@ -1,4 +1,4 @@
-"""stylist.gatys refuses iteration counts, scales and style blends it cannot honour, before optimising;
+"""stylist.gatys refuses optimizers, iteration counts, scales and style blends it cannot honour, before optimising;
 the style-blend check is the one WCT uses."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ def pair():
         ({"scales": [0, -1]}, r"scales must be positive numbers .* got \[0, -1\]"),
         ({"scales": []}, "scales is empty"),
         ({"scales": [0.5, float("inf")]}, "scales must be positive"),
+        ({"optimizer": "sgd"}, "optimizer must be 'lbfgs' or 'adam', not 'sgd'"),
     ],
 )
 def test_bad_budget_is_refused(random_encoder, pair, options, message):

@@ -55,7 +55,9 @@ def fashion_from_config(cfg: DictConfig) -> dict[str, Any]:
 
     start = began = time.perf_counter()
     photo = load_image(cfg.image, size=cfg.size, max_size=cfg.max_size)
-    stylize = method_stylize(instantiate(cfg.method), style_size=cfg.style_size, seed=cfg.seed, progress=cfg.progress)
+    stylize = method_stylize(
+        instantiate(cfg.method), style_size=cfg.style_size, seed=cfg.seed, progress=cfg.progress, styles=styles.values()
+    )
     segmenter = None
     if cfg.mask is None:
         from stylist.segmentation import load_segmenter, segment

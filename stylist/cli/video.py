@@ -65,10 +65,9 @@ def video_from_config(cfg: DictConfig) -> dict[str, Any]:
     from stylist.segmentation import load_segmenter
 
     probabilities = segmenter_probabilities(load_segmenter(cfg.segmenter), scales=(float(cfg.segment_scale),))
-    stylise = method_stylize(instantiate(cfg.method), style_size=cfg.style_size, seed=cfg.seed, progress=False)
-    probe = torch.rand(1, 3, 32, 32)
-    for style in set(styles.values()):  # a bad style fails here, before any frame
-        stylise(probe, style, [torch.ones(1, 1, 32, 32)])
+    stylise = method_stylize(  # a bad style fails here, before any frame
+        instantiate(cfg.method), style_size=cfg.style_size, seed=cfg.seed, progress=False, styles=styles.values()
+    )
     stream = FashionStream(
         probabilities, stylise, styles, segment_every=cfg.segment_every, smoothing=cfg.smoothing,
         temporal=cfg.temporal, feather=cfg.feather, color=cfg.color,

@@ -4,16 +4,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import torch
 
 from stylist.fashion.core import Stylize
-from stylist.image import load_image
+from stylist.image import load_image, resolve_image
 from stylist.methods import Method
 
 __all__ = ["method_stylize"]
 
 
-def method_stylize(method: Method, style_size: int | None = None, seed: int = 0, progress: bool = True) -> Stylize:
+def method_stylize(
+    method: Method, style_size: int | None = None, seed: int = 0, progress: bool = True, styles: Iterable[str] = ()
+) -> Stylize:
     """``stylize(photo, style, masks)`` for :func:`stylist.fashion.restyle`.
 
     * A method that needs no style image (``"style" not in method.needs``, Johnson): ``style``
@@ -25,10 +29,17 @@ def method_stylize(method: Method, style_size: int | None = None, seed: int = 0,
       the parts only, WCT transforms the parts' features only.
 
     Trained models and style images are loaded once, on first use, and kept (a stream of frames
-    pays for them once).
+    pays for them once). The ``styles`` given here are checked now (models loaded, image names
+    resolved), so that a misspelt one fails before segmentation or restyling starts.
     """
     by_model: dict[str, Method] = {}  # the method with each style's trained model (loaded on first call)
     style_images: dict[tuple[str, int], torch.Tensor] = {}
+    for style in dict.fromkeys(styles):
+        if "style" in method.needs:
+            resolve_image(style)
+        else:
+            by_model[style] = method.with_model(style)
+            by_model[style].network()
 
     def stylize(photo: torch.Tensor, style: str, masks: list[torch.Tensor]) -> torch.Tensor:
         if "style" not in method.needs:

@@ -104,6 +104,8 @@ def stylize(
         ``1 x 3 x H x W`` in [0, 1].
     """
     styles = [styles] if isinstance(styles, torch.Tensor) else list(styles)
+    if not 0.0 <= alpha <= 1.0:
+        raise StylistError(f"alpha must be between 0 (the content) and 1 (the full transform), got {alpha}")
     if masks is not None and style_blend is not None:
         raise StylistError("give either masks (one style per region) or style_blend, not both")
     if style_masks is not None and masks is None:

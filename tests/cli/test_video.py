@@ -68,6 +68,7 @@ def test_user_errors_come_before_any_work(compose_cfg, tmp_path):
         "output=out.avi": "must end in",
         "parts=[hat]": "unknown part",
         "height=15": "even number",
+        "style=no_such_model": "no shipped model or file 'no_such_model'",
     }
     for override, message in cases.items():
         overrides = [f"input={tmp_path / 'grey.mp4'}", f"output={tmp_path / 'out.mp4'}", override]

@@ -1,4 +1,5 @@
-"""``python -m stylist.fashion`` with user label maps at another size or with values outside 0-13."""
+"""``python -m stylist.fashion`` with user label maps at another size or with values outside 0-13, and
+with style names that name nothing."""
 
 from __future__ import annotations
 
@@ -44,3 +45,24 @@ def test_binary_mask_with_soft_edges_is_still_binary():
     mask[..., 3, :] = 5 / 255  # an antialiased edge
     class_map = class_map_from_mask(mask, ["skirt"])
     assert set(class_map.unique().tolist()) == {0, part_index("skirt")}
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["styles={top: starry_night, pants: no_such_model}"], "no shipped model or file 'no_such_model'"),
+        (TINY_GATYS + ["parts=[top]", "style=no_such_painting"], "image not found: no_such_painting"),
+    ],
+)
+def test_unknown_style_fails_before_segmentation(compose_cfg, tmp_path, monkeypatch, overrides, message):
+    import stylist.segmentation
+
+    def no_segmenter(*args, **kwargs):
+        raise AssertionError("the segmenter was loaded before the styles were checked")
+
+    monkeypatch.setattr(stylist.segmentation, "load_segmenter", no_segmenter)
+    Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / "photo.png")
+    cfg = compose_cfg("fashion", [f"image={tmp_path / 'photo.png'}", f"output={tmp_path / 'out.png'}", *overrides])
+    with pytest.raises(StylistError, match=message):
+        fashion_from_config(cfg)
+    assert not (tmp_path / "out.png").exists()
