@@ -51,6 +51,32 @@ def _cpu_bf16(if_fast: Any, otherwise: Any) -> Any:
 if not OmegaConf.has_resolver("cpu_bf16"):
     OmegaConf.register_new_resolver("cpu_bf16", _cpu_bf16)
 
+#: How each kind of shipped model is chosen on the command line.
+MODEL_KEYS = {
+    "johnson": "method=johnson method.model={name} (fashion: style={name})",
+    "johnson_multi": "method=johnson method.model={name} style_mix=NAME or style_mix=\"{{NAME: 0.7, ...}}\"",
+    "wct": "method=wct method.model={name} (or method=photowct)",
+    "deeplab": "segmenter={name} (fashion), checkpoint={name} (segment, evaluate)",
+}
+
+
+def shipped_models_help() -> str:
+    """``${shipped_models:}`` (the ``--help`` footer): one line per shipped model, with the key that
+    loads it by name."""
+    from stylist.models import shipped
+
+    lines = []
+    for name, meta in sorted(shipped().items()):
+        kind = str(meta.get("kind")) + ("_multi" if meta.get("styles") else "")
+        key = MODEL_KEYS.get(kind, "stylist.models.load_model('{name}')").format(name=name)
+        styles = meta.get("styles") or ([meta["style"]] if meta.get("style") else [])
+        lines.append(f"  {name:<28} {key}" + (f"  [{', '.join(styles)}]" if styles else ""))
+    return "\n".join(lines) or "  (none)"
+
+
+if not OmegaConf.has_resolver("shipped_models"):
+    OmegaConf.register_new_resolver("shipped_models", shipped_models_help)
+
 
 def user_error(err: BaseException) -> str | None:
     """The one-line message of a user error, or ``None`` for a bug.

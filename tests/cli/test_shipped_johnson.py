@@ -29,3 +29,19 @@ def test_a_multi_style_model_asks_for_a_mix(compose_cfg, name):
     cfg = compose_cfg("stylize", ["method=johnson", f"method.model={name}", "size=48", "progress=false"])
     with pytest.raises(StylistError, match="style_mix"):
         stylize_from_config(cfg)
+
+
+def test_help_lists_every_shipped_model_with_its_key():
+    import subprocess
+    import sys
+
+    from stylist.cli import REPO_ROOT
+
+    run = subprocess.run([sys.executable, "-m", "stylist.stylize", "--help"], cwd=REPO_ROOT, capture_output=True,
+                         text=True, timeout=120)  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = {line.split()[0]: line for line in run.stdout.split("== Shipped models, loaded by name ==")[1].splitlines()
+             if line.strip() and not line.startswith(("Powered", "Use"))}  # fmt: skip
+    assert set(lines) == set(shipped())
+    for name in JOHNSON:
+        assert f"method=johnson method.model={name}" in lines[name]
