@@ -3,9 +3,10 @@
 For each held-out photo (tubingen, golden_gate and two modanet_ccp val photos) and each painting a
 shipped model paints, the stylize CLI's own code (:func:`stylist.cli.stylize.stylize_from_config`
 on the composed ``conf/stylize.yaml``) renders the photo with every Johnson model of that style and
-with Gatys's default (120 L-BFGS evaluations, ``style_scale`` 1); each output is scored with
-:func:`stylist.metrics.transfer_scores` at ``--size`` (style ratio: Gram distance over relu1_2 ...
-relu4_3 relative to the photo's own; content distance: relative relu3_3 distance).
+with Gatys's default (120 L-BFGS evaluations, ``style_scale`` 1) at ``--size`` px; each output is
+scored with :func:`stylist.metrics.transfer_scores` at the measure's own 256 px long side (style
+ratio: Gram distance over relu1_2 ... relu4_3 relative to the photo's own; content distance:
+relative relu3_3 distance).
 
     OMP_NUM_THREADS=1 python benchmarks/johnson_zoo.py [--styles starry_night the_scream] \\
         [--photos tubingen golden_gate ...] [--no-gatys | --no-johnson] [--reuse-gatys]
@@ -111,7 +112,7 @@ def main() -> int:
                     missing.append(output.name)
                     continue
                 image, seconds = rendered
-                scores = transfer_scores(encoder, image, content, load_image(style), size=args.size)
+                scores = transfer_scores(encoder, image, content, load_image(style))  # the measure's own 256 px
                 rows.append({"photo": Path(photo).stem, "style": style, "method": method, **scores, "seconds": seconds})
                 print(json.dumps(rows[-1]), flush=True)
     summary: dict[str, dict[str, float]] = {}

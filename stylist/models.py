@@ -224,7 +224,7 @@ def ship(
         "kind": kind,
         "description": description,
         "architecture": dict(architecture),
-        **dict(extra or {}),
+        **relative_paths(dict(extra or {})),
         "steps": int(steps),
         "train_seconds": None if train_seconds is None else round(float(train_seconds), 1),
         "metrics": dict(metrics),

@@ -55,9 +55,11 @@ def test_ship_then_load_round_trips_each_kind(tmp_path):
         weights, meta = models.ship(
             name, kind, module.state_dict(), architecture, description="test", config={"root": str(models.REPO_ROOT / ".." / "shared")},
             steps=3, train_seconds=1.25, metrics={"loss": 0.5}, command="pytest", machine="test", weights_dir=tmp_path,
+            extra={"data": {"root": str(models.REPO_ROOT / ".." / "shared" / "data")}},
         )  # fmt: skip
         assert weights.is_file() and meta.is_file()
         assert models.metadata(name, tmp_path)["config"] == {"root": "../shared"}  # no machine path
+        assert models.metadata(name, tmp_path)["data"] == {"root": "../shared/data"}  # in the extra keys either
         loaded = models.load_model(name, tmp_path)
         assert type(loaded) is type(module)
         for key, value in module.state_dict().items():

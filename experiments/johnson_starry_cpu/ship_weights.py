@@ -43,7 +43,9 @@ def main() -> None:
         state, styles = transformer_from_state_dict(state, styles).blend(args.extract).state_dict(), None
     raw = OmegaConf.load(args.run_dir / ".hydra" / "config.yaml")
     raw.trainer.default_root_dir = str(args.run_dir)  # was ${hydra:runtime.output_dir}: no Hydra run here
-    config = OmegaConf.to_container(raw, resolve=True)
+    # only the parts shipped (the callbacks and logger interpolate ${hydra:...}, unknown outside a Hydra run)
+    config = {k: OmegaConf.to_container(raw[k], resolve=True) if k != "seed" else raw.seed
+              for k in ("model", "data", "loss", "trainer", "seed")}  # fmt: skip
     curves = read_curves(args.run_dir)
     last = {k: round(statistics.mean(v[-20:]), 2) for k, v in curves.items() if v}
     model = config["model"]
@@ -54,7 +56,7 @@ def main() -> None:
         args.name, "johnson", state, architecture,
         description=f"Johnson et al. (2016) TransformerNet (width {model['net']['width']}, {model['net']['blocks']} "
         f"residual blocks) for {style} (style image at {size} px)",
-        config={k: config[k] for k in ("model", "data", "loss", "trainer", "seed")},
+        config=config,
         steps=int(checkpoint["global_step"]),
         train_seconds=args.train_seconds,
         metrics={"final_losses_mean_of_last_20_logs": last},
