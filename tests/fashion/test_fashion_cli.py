@@ -52,7 +52,8 @@ def test_user_label_map_two_parts_two_styles(compose_cfg, tmp_path):
 
 def test_missing_part_writes_the_photo_unchanged(compose_cfg, tmp_path):
     photo, _ = _photo_and_label_map(tmp_path)
-    cfg = compose_cfg("fashion", TINY_GATYS + [f"image={tmp_path / 'photo.png'}", f"mask={tmp_path / 'labels.png'}", "parts=[skirt]"])
+    cfg = compose_cfg("fashion", TINY_GATYS + [f"image={tmp_path / 'photo.png'}", f"mask={tmp_path / 'labels.png'}",
+                                               "parts=[skirt]", "style=swirls"])  # built in: no ../shared needed
     with pytest.warns(UserWarning, match="skirt not found"):
         record = fashion_from_config(cfg)
     assert np.array_equal(np.asarray(Image.open(tmp_path / "fashion.png")), photo) and record["missing"] == ["skirt"]
