@@ -10,7 +10,7 @@ relative relu3_3 distance).
 
     OMP_NUM_THREADS=1 python benchmarks/johnson_zoo.py [--styles starry_night the_scream] \\
         [--photos tubingen golden_gate ...] [--no-gatys | --no-johnson] [--reuse-gatys]
-        [--out benchmarks/results/johnson_zoo.json]
+        [--models snap1=run/checkpoints/last.ckpt ...] [--out benchmarks/results/johnson_zoo.json]
 
 ``--reuse-gatys`` scores the Gatys images an earlier run of this script left under ``--images`` (same
 settings, seed 0; their seconds from the CLI's JSON record) instead of rendering them (Gatys at
@@ -40,6 +40,7 @@ from stylist.cli import CONFIG_DIR, REPO_ROOT
 from stylist.cli.records import machine_info, utc_now
 from stylist.cli.stylize import stylize_from_config
 from stylist.image import load_image
+from stylist.johnson import load_transformer
 from stylist.metrics import transfer_scores
 from stylist.utils import atomic_write
 
@@ -67,16 +68,25 @@ def render(overrides: list[str], output: Path, reuse: bool = False) -> tuple[tor
     return load_image(output), record["seconds_total"]
 
 
-def johnson_models(styles: list[str]) -> dict[str, list[tuple[str, list[str]]]]:
-    """``{style: [(model name, extra overrides)]}`` for every shipped Johnson model."""
+def johnson_models(styles: list[str], chosen: list[str] | None = None) -> dict[str, list[tuple[str, list[str]]]]:
+    """``{style: [(label, overrides)]}`` for every shipped Johnson model of each style or, with
+    ``chosen`` (``LABEL=MODEL`` or ``MODEL``: shipped names or checkpoints, e.g. a run's snapshots),
+    for those models on every style (a multi-style one with ``style_mix=<style>``)."""
     models: dict[str, list[tuple[str, list[str]]]] = {style: [] for style in styles}
+    if chosen is not None:
+        for spec in chosen:
+            label, _, model = spec.rpartition("=")
+            multi = getattr(load_transformer(model), "styles", None) is not None
+            for style in styles:
+                models[style].append((label or model, [f"method.model={model}", *([f"style_mix={style}"] if multi else [])]))
+        return models
     for name, meta in shipped().items():
         if meta.get("kind") != "johnson":
             continue
         for style in meta.get("styles") or [meta["style"]]:
             if style in models:
                 extra = [f"style_mix={style}"] if meta.get("styles") else []
-                models[style].append((name, extra))
+                models[style].append((name, [f"method.model={name}", *extra]))
     return models
 
 
@@ -88,6 +98,8 @@ def main() -> int:
     parser.add_argument("--no-gatys", action="store_true")
     parser.add_argument("--no-johnson", action="store_true")
     parser.add_argument("--reuse-gatys", action="store_true")
+    parser.add_argument("--models", nargs="+", help="LABEL=MODEL or MODEL (shipped names or checkpoints) instead of "
+                        "every shipped model, e.g. to pick among a run's checkpoints")  # fmt: skip
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/johnson_zoo.json"))
     parser.add_argument("--images", type=Path, default=Path("outputs/johnson_zoo"))
@@ -96,10 +108,10 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     encoder = get_backbone("vgg16", weights="hed")
     rows, missing = [], []
-    for style, models in johnson_models(args.styles).items():
+    for style, models in johnson_models(args.styles, args.models).items():
         if not models and not args.no_johnson:
             continue
-        methods = [] if args.no_johnson else [(n, ["method=johnson", f"method.model={n}", *extra]) for n, extra in models]
+        methods = [] if args.no_johnson else [(label, ["method=johnson", *extra]) for label, extra in models]
         if not args.no_gatys:
             methods.append(("gatys_default", ["method=gatys"]))
         for photo in args.photos:
