@@ -63,8 +63,9 @@ KNOWN_IMAGES: dict[str, tuple[str, str]] = {
     ),
 }
 
-#: Photos bundled with scikit-image (always available offline) plus the generated style.
-SAMPLE_IMAGES = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "swirls")
+#: Photos bundled with scikit-image (always available offline) plus the generated styles (a painting-like
+#: texture and a woven fabric).
+SAMPLE_IMAGES = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "swirls", "tartan")
 
 
 def data_dirs() -> list[Path]:
@@ -111,6 +112,8 @@ def resolve_image(spec: str | os.PathLike) -> Path | str:
 def _sample_array(name: str) -> np.ndarray:
     if name == "swirls":
         return swirl_texture(512)
+    if name == "tartan":
+        return tartan_texture(512)
     import skimage.data
 
     return getattr(skimage.data, name)()
@@ -370,3 +373,26 @@ def swirl_texture(size: int = 512, seed: int = 0) -> np.ndarray:
     accumulated = accumulated / 25
     texture = (0.5 + 1.6 * (accumulated - accumulated.mean())).clamp(0, 1)
     return texture[0].permute(1, 2, 0).numpy().astype(np.float32)
+
+
+def tartan_texture(size: int = 512, thread: int = 2) -> np.ndarray:
+    """A generated fabric: a tartan sett of coloured stripes, woven warp over weft in a 2/2 twill.
+
+    Built-in so that fabric restyling (``python -m stylist.fashion method=wct style=tartan``) has a
+    pattern offline that no shipped feed-forward model was trained on. Each thread is ``thread`` px
+    wide and shaded across its width; a thread shows where ``(x + y) // thread mod 4 < 2`` (warp) or
+    not (weft), which draws the twill's diagonal ribs.
+
+    Returns:
+        ``size x size x 3`` float32 array in [0, 1].
+    """
+    palette = torch.tensor([[0.62, 0.07, 0.10], [0.06, 0.14, 0.36], [0.06, 0.32, 0.14], [0.93, 0.80, 0.25], [0.04, 0.04, 0.05]])
+    sett = [(0, 28), (1, 8), (0, 4), (4, 12), (2, 24), (3, 3), (2, 24), (4, 12), (0, 4), (1, 8)]  # (colour, threads)
+    colours = torch.cat([torch.full((count,), colour) for colour, count in sett])
+    index = torch.arange(size)
+    stripe = palette[colours[(index // thread) % len(colours)]]  # size x 3: colour of thread row / column
+    shade = 0.8 + 0.2 * torch.sin(math.pi * ((index % thread) + 0.5) / thread)  # round threads
+    warp = (stripe * shade[:, None])[None, :, :].expand(size, size, 3)  # vertical threads, colour by x
+    weft = (stripe * shade[:, None])[:, None, :].expand(size, size, 3)  # horizontal threads, colour by y
+    twill = ((index[:, None] + index[None, :]) // thread) % 4 < 2
+    return torch.where(twill[..., None], warp, weft).clamp(0, 1).numpy().astype(np.float32)

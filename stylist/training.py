@@ -4,10 +4,14 @@ It builds the optimiser from a partial (``conf/model/*.yaml``: ``optimizer: {_ta
 _partial_: true, lr: ...}``) over :meth:`~TrainingModule.parameter_groups`, a group's ``lr_scale``
 multiplying its learning rate, with an optional partial LR scheduler stepped every step; and
 :meth:`~TrainingModule.log_image_grid` writes images to every logger that takes them (TensorBoard).
+With ``channels_last=True`` the module and every 4-D tensor of its batches are put in channels-last
+memory format at the start of fitting: with ``trainer.precision=bf16-mixed`` on a CPU with AMX,
+oneDNN's bf16 convolutions need that layout to be fast (about 3x for the WCT decoders' training step).
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable, Sequence
 
 import pytorch_lightning as pl
@@ -16,6 +20,10 @@ import torch.nn.functional as F
 
 __all__ = ["TrainingModule"]
 
+# Lightning warns whenever a module overrides a batch hook while a datamodule is used; ours only
+# changes the memory format, which is what we want with any datamodule.
+warnings.filterwarnings("ignore", message="You have overridden `on_after_batch_transfer`")
+
 
 class TrainingModule(pl.LightningModule):
     """A ``LightningModule`` with its optimiser from partials and image grids for the loggers.
@@ -23,15 +31,34 @@ class TrainingModule(pl.LightningModule):
     Args:
         optimizer: optimiser factory taking the parameter groups (``_partial_`` Adam...).
         scheduler: optional LR scheduler factory taking the optimiser, stepped every step.
+        channels_last: train in channels-last memory format (module and image batches).
     """
 
     def __init__(
         self,
         optimizer: Callable[..., torch.optim.Optimizer] = torch.optim.Adam,
         scheduler: Callable[..., Any] | None = None,
+        channels_last: bool = False,
     ) -> None:
         super().__init__()
         self.optimizer_factory, self.scheduler_factory = optimizer, scheduler
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+
+    def on_fit_start(self) -> None:
+        if self.memory_format is torch.channels_last:
+            self.to(memory_format=torch.channels_last)
+
+    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+        """4-D tensors of a batch (a tensor, or in a dict / list / tuple) in the module's memory format."""
+        if self.memory_format is torch.contiguous_format:
+            return batch
+        if isinstance(batch, torch.Tensor):
+            return batch.contiguous(memory_format=self.memory_format) if batch.dim() == 4 else batch
+        if isinstance(batch, dict):
+            return {key: self.on_after_batch_transfer(value, dataloader_idx) for key, value in batch.items()}
+        if isinstance(batch, (list, tuple)):
+            return type(batch)(self.on_after_batch_transfer(value, dataloader_idx) for value in batch)
+        return batch
 
     def parameter_groups(self) -> list[dict[str, Any]]:
         """The optimiser's parameter groups (hook): ``{"params": [...]}`` dicts, optionally with an

@@ -17,8 +17,11 @@ def test_cpu_experiments_follow_the_cpu(monkeypatch: pytest.MonkeyPatch, fast: b
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         seg = compose(config_name="train", overrides=["+experiment=deeplab_modanet_cpu512"])
         johnson = compose(config_name="train", overrides=["+experiment=johnson_paintings_cpu"])
+        wct = compose(config_name="train", overrides=["+experiment=wct_unpool_cpu"])
     assert seg.trainer.precision == precision and seg.model.channels_last is channels_last
     assert johnson.trainer.precision == precision
+    assert wct.trainer.precision == precision and wct.model.channels_last is channels_last
+    assert seg.data.feature_cache.bf16 is channels_last
 
 
 def test_slow_bf16_is_warned(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:

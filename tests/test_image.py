@@ -13,6 +13,7 @@ from stylist.image import (
     resolve_image,
     save_image,
     swirl_texture,
+    tartan_texture,
 )
 from stylist.utils import StylistError
 
@@ -123,3 +124,13 @@ def test_save_image_rejects_unknown_suffix(tmp_path):
 def test_image_grid_size():
     grid = image_grid([[torch.rand(1, 3, 16, 32)] * 3] * 2, row_labels=["a", "b"], col_labels=["1", "2", "3"], cell=32)
     assert grid.width > 3 * 32 and grid.height > 2 * 32
+
+
+def test_tartan_is_a_woven_stripe_pattern():
+    tartan = tartan_texture(512)
+    assert tartan.shape == (512, 512, 3) and tartan.dtype == np.float32 and np.array_equal(tartan, tartan_texture(512))
+    colours = {tuple(np.round(pixel / pixel.max(), 1)) for pixel in tartan.reshape(-1, 3)}
+    assert len(colours) >= 5  # red, blue, green, yellow, black threads
+    twill = tartan[:, :, 1] > 0.2  # green threads: the vertical stripe crosses horizontal ones in ribs
+    assert twill.any() and not twill.all()
+    assert load_image("tartan", size=128).shape == (1, 3, 128, 128)  # a sample name, like swirls

@@ -32,12 +32,11 @@ def main() -> int:
     parser.add_argument("--min-allowed-mass", type=float, default=0.2)
     parser.add_argument("--flip", action="store_true")
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0])
-    parser.add_argument("--bf16", action="store_true", help="teacher under bf16 autocast")
+    parser.add_argument("--bf16", action="store_true", help="teacher under bf16 autocast, channels-last (AMX CPUs)")
     parser.add_argument("--max-images", type=int)
     args = parser.parse_args()
     try:
-        teacher = load_segmenter(args.teacher)
-        teacher.bf16 = args.bf16
+        teacher = load_segmenter(args.teacher).use(bf16=args.bf16, channels_last=args.bf16)
         meta = write_pseudo_labels(
             teacher, args.data / "annotations" / "modanet_ccp_unlabeled.json",
             args.data / "annotations" / "modanet_ccp_unlabeled_tags.json", args.data / "images", args.out_dir,

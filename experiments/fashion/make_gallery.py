@@ -1,10 +1,11 @@
 """The fashion gallery: unseen street photos (modanet_ccp val) and the scikit-image astronaut, each
 with two part selections and styles: (A) the shipped Johnson starry_night model, (B) Gatys with
-guided Gram matrices and another painting.
+guided Gram matrices and another painting, (C) WCT on the parts of A with the built-in ``tartan``
+fabric, a style no shipped feed-forward model was trained on.
 
     python experiments/fashion/make_gallery.py [--size 320] [--gatys-iterations 40] [--out experiments/fashion]
 
-Writes ``gallery.png`` (photo | parts A | result A | parts B | result B per row) and
+Writes ``gallery.png`` (photo | parts A | result A | parts B | result B | result C per row) and
 ``gallery.json`` (parts found, pixel shares, timings per stage, settings).
 """
 
@@ -59,6 +60,7 @@ def main() -> None:
         build_method("gatys", [f"method.iterations={args.gatys_iterations}", "loss.style_weight=1e5"], backbone=encoder),
         progress=False,
     )
+    wct = method_stylize(build_method("wct"))
     rows, labels, records = [], [], {}
     for name, (parts_a, (parts_b, painting)) in SELECTIONS.items():
         photo = load_image(VAL_IMAGES / name if name.endswith(".jpg") else name, size=args.size)
@@ -67,12 +69,14 @@ def main() -> None:
         segment_s = time.perf_counter() - start
         a = restyle(photo, class_map, {p: "starry_night" for p in parts_a}, johnson)
         b = restyle(photo, class_map, {p: painting for p in parts_b}, gatys)
+        c = restyle(photo, class_map, {p: "tartan" for p in parts_a}, wct)
         rows.append([photo, chosen_overlay(photo, class_map, parts_a), a.image,
-                     chosen_overlay(photo, class_map, parts_b), b.image])
+                     chosen_overlay(photo, class_map, parts_b), b.image, c.image])
         labels.append(f"{Path(name).stem}: A {'+'.join(a.restyled) or '-'} | B {'+'.join(b.restyled) or '-'} {painting}")
-        records[name] = {"segment_s": segment_s, "A_johnson_starry_night": describe(a), f"B_gatys_{painting}": describe(b)}
+        records[name] = {"segment_s": segment_s, "A_johnson_starry_night": describe(a), f"B_gatys_{painting}": describe(b),
+                         "C_wct_tartan": describe(c)}
         print(labels[-1], json.dumps(records[name]["A_johnson_starry_night"]["seconds"]))
-    columns = ["photo", "parts A", "A: Johnson starry_night", "parts B", "B: Gatys (guided Gram)"]
+    columns = ["photo", "parts A", "A: Johnson starry_night", "parts B", "B: Gatys (guided Gram)", "C: WCT tartan (parts A)"]
     sheet = image_grid(rows, row_labels=[Path(n).stem.lstrip("0") for n in SELECTIONS], col_labels=columns, cell=256)
     save_image(sheet, args.out / "gallery.png")
     with atomic_write(args.out / "gallery.json") as tmp:

@@ -27,7 +27,7 @@ def evaluate_segmentation(cfg: DictConfig) -> dict[str, Any]:
     out = Path(cfg.output_dir)
     check_writable(out / "scores.json")
     start = time.perf_counter()
-    segmenter = load_segmenter(str(cfg.checkpoint))
+    segmenter = load_segmenter(str(cfg.checkpoint)).use(bf16=cfg.get("bf16"), channels_last=cfg.get("channels_last"))
     result, matrix, samples = evaluate_segmenter(
         segmenter, cfg.data.annotations, cfg.data.root, cfg.data.lmdb, flip=cfg.flip, keep=cfg.panel,
         scales=cfg.scales,

@@ -49,6 +49,7 @@ class FeatureCacheSpec(NamedTuple):
     size: list[int]
     weights: str
     freeze_until: str
+    bf16: bool = False
 
 
 class ModaNetDataset(Dataset):
@@ -168,6 +169,8 @@ class ModaNetDataModule(ResumableDataModule):
         spec = dict(hp.feature_cache)
         base = [int(s) for s in spec.get("size", (hp.long_side, hp.long_side))]
         weights, boundary = spec.get("weights", "hed"), spec.get("freeze_until", "pool4")
+        bf16 = bool(spec.get("bf16", False))
+        precision = ("bf16",) if bf16 else ()  # float32 caches keep the folder names they had
         train_scales = [float(s) for s in spec.get("scales", [1.0])]
         (train, train_ids), (val, val_ids) = self._splits()
         sources: list[tuple[str, Any, Any, bool, list[float]]] = [
@@ -186,8 +189,8 @@ class ModaNetDataModule(ResumableDataModule):
             specs[name] = []
             for scale in scales:
                 size = [round_up(round(side * scale), 16) for side in base]
-                folder = feature_cache_dir(spec.get("dir"), key, dataset.ids, size, weights, boundary, flips)
-                specs[name].append(FeatureCacheSpec(folder, dataset, flips, size, weights, boundary))
+                folder = feature_cache_dir(spec.get("dir"), key, dataset.ids, size, weights, boundary, flips, *precision)
+                specs[name].append(FeatureCacheSpec(folder, dataset, flips, size, weights, boundary, bf16))
         return specs
 
     def prepare_data(self) -> None:
@@ -200,7 +203,8 @@ class ModaNetDataModule(ResumableDataModule):
                 for cache in caches:
                     records = [cache.dataset.annotations.images[i] for i in cache.dataset.ids]
                     build_feature_cache(cache.folder, records, cache.dataset.load, cache.size, cache.weights,
-                                        cache.freeze_until, flips=cache.flips, keep_images=name == "val")  # fmt: skip
+                                        cache.freeze_until, flips=cache.flips, keep_images=name == "val",
+                                        bf16=cache.bf16)  # fmt: skip
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:

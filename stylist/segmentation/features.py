@@ -64,6 +64,7 @@ def build_feature_cache(
     flips: bool,
     keep_images: bool,
     batch_size: int = 4,
+    bf16: bool = False,
 ) -> Path:
     """Compute and store the frozen features of ``records`` in ``target`` (skipped if complete).
 
@@ -75,10 +76,14 @@ def build_feature_cache(
         weights, freeze_until: the encoder's pretrained weights and frozen boundary.
         flips: also store the horizontally flipped image.
         keep_images: also store the uint8 images (for overlays).
+        bf16: run the frozen layers under bfloat16 autocast in channels-last layout (about 5x
+            faster on a CPU with AMX; the features are stored as float16 either way).
     """
     if (target / "meta.json").is_file():
         return target
     encoder = _encoder(weights, freeze_until)
+    layout = torch.channels_last if bf16 else torch.contiguous_format
+    encoder = encoder.to(memory_format=layout)
     height, width = int(size[0]), int(size[1])
     copies = 2 if flips else 1
     n = len(records) * copies
@@ -105,7 +110,8 @@ def build_feature_cache(
                 images.append(image.flip(-1))
                 masks.append(mask.flip(-1))
         batch = torch.stack(images)
-        low, high = encoder.frozen_features(batch)
+        with torch.autocast("cpu", torch.bfloat16, enabled=bf16):
+            low, high = encoder.frozen_features(batch.contiguous(memory_format=layout))
         rows = slice(first * copies, first * copies + len(images))
         arrays["low"][rows] = low.half().numpy()
         arrays["high"][rows] = high.half().numpy()

@@ -103,6 +103,8 @@ class SegmentationModule(TrainingModule):
         channels_last: run the network and its inputs in channels-last memory format (with
             ``trainer.precision=bf16-mixed`` on a CPU with AMX: oneDNN's fast bf16 convolutions).
         num_overlays: validation images shown in TensorBoard.
+        init_from: start the network from these weights (a shipped segmenter's name or a ``.ckpt``
+            of this module, same architecture), e.g. a student fine-tuned from its teacher.
     """
 
     def __init__(
@@ -116,10 +118,15 @@ class SegmentationModule(TrainingModule):
         encoder_lr_scale: float = 0.1,
         channels_last: bool = False,
         num_overlays: int = 4,
+        init_from: str | None = None,
     ) -> None:
         super().__init__(optimizer, scheduler)
         self.save_hyperparameters(ignore=["net"], logger=False)
         self.hparams["net_kwargs"] = dict(getattr(net, "build_kwargs", {}))
+        if init_from is not None:
+            from stylist.segmentation.predict import load_segmenter
+
+            net.load_state_dict(load_segmenter(init_from).net.state_dict())
         self.net = net.to(memory_format=torch.channels_last) if channels_last else net
         self.register_buffer("class_weights", torch.ones(NUM_CLASSES))
         self.register_buffer("confusion", torch.zeros(NUM_CLASSES, NUM_CLASSES, dtype=torch.long), persistent=False)

@@ -52,11 +52,19 @@ class Segmenter(nn.Module):
         super().__init__()
         self.net, self.long_side, self.class_names = net, int(long_side), tuple(class_names)
         self.flip, self.scales = bool(flip), tuple(float(s) for s in scales)
-        self.bf16, self.channels_last = bool(bf16), bool(channels_last)
-        if self.bf16:
-            warn_if_slow_bf16("Segmenter(bf16=True)")
-        if self.channels_last:
-            self.net.to(memory_format=torch.channels_last)
+        self.bf16 = self.channels_last = False
+        self.use(bf16=bf16, channels_last=channels_last)
+
+    def use(self, bf16: bool | None = None, channels_last: bool | None = None) -> "Segmenter":
+        """Change the inference precision / memory format (``None``: keep the current setting)."""
+        if bf16 is not None:
+            self.bf16 = bool(bf16)
+            if self.bf16:
+                warn_if_slow_bf16("Segmenter(bf16=True)")
+        if channels_last is not None:
+            self.channels_last = bool(channels_last)
+            self.net.to(memory_format=torch.channels_last if self.channels_last else torch.contiguous_format)
+        return self
 
     def test_time(self, flip: bool | None = None, scales: Sequence[float] | None = None) -> tuple[bool, tuple[float, ...]]:
         """``(flip, scales)`` for :func:`segment`, ``None`` meaning this segmenter's own setting."""

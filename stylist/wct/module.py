@@ -66,6 +66,7 @@ class WCTDecoderModule(TrainingModule):
         feature_weight: ``lambda`` above.
         optimizer: a partial optimiser (``torch.optim.Adam`` with ``lr``) bound to the decoders here.
         scheduler: optional partial LR scheduler, stepped every step.
+        channels_last: train in channels-last memory format (with bf16-mixed on an AMX CPU: ~3x faster).
     """
 
     def __init__(
@@ -77,8 +78,9 @@ class WCTDecoderModule(TrainingModule):
         feature_weight: float = 1.0,
         optimizer: Callable[..., torch.optim.Optimizer] = torch.optim.Adam,
         scheduler: Callable[..., Any] | None = None,
+        channels_last: bool = False,
     ) -> None:
-        super().__init__(optimizer, scheduler)
+        super().__init__(optimizer, scheduler, channels_last)
         levels = [int(level) for level in levels]  # plain ints: checkpoints must load with weights_only=True
         self.save_hyperparameters(ignore=["encoder", "optimizer", "scheduler"])
         self.encoder = encoder.requires_grad_(False).eval()

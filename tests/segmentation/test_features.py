@@ -12,9 +12,9 @@ from stylist.segmentation.features import CachedFeatures
 from stylist.utils import StylistError
 
 
-def _datamodule(tiny_modanet, tmp_path, scales):
+def _datamodule(tiny_modanet, tmp_path, scales, **options):
     spec = {"weights": "random", "freeze_until": "pool4", "size": [64, 48], "scales": scales,
-            "dir": str(tmp_path / "features")}  # fmt: skip
+            "dir": str(tmp_path / "features"), **options}  # fmt: skip
     return ModaNetDataModule(root=str(tiny_modanet["root"]), annotations=str(tiny_modanet["annotations"]),
                              val_fraction=0.34, long_side=64, batch_size=2, mask_cache_dir=str(tmp_path / "masks"),
                              feature_cache=spec)  # fmt: skip
@@ -35,6 +35,18 @@ def test_cache_is_built_once_and_matches_the_encoder(tiny_modanet, tmp_path):
     encoder.freeze("pool4")
     low, high = encoder.frozen_features(sample["image"][None])
     torch.testing.assert_close(sample["high"], high[0], atol=2e-2, rtol=2e-2)  # float16 storage
+
+
+def test_bf16_cache_is_its_own_and_close_to_float32(tiny_modanet, tmp_path):
+    exact, fast = _datamodule(tiny_modanet, tmp_path, [1.0]), _datamodule(tiny_modanet, tmp_path, [1.0], bf16=True)
+    for dm in (exact, fast):
+        dm.prepare_data()
+        dm.setup("fit")
+    folders = [{c.folder for caches in dm.cache_specs().values() for c in caches} for dm in (exact, fast)]
+    assert not folders[0] & folders[1]  # a bf16 cache never replaces (or is mistaken for) a float32 one
+    a, b = exact.val_set[0]["high"], fast.val_set[0]["high"]
+    assert not torch.equal(a, b)  # really computed under bf16
+    assert (a - b).norm() / a.norm() < 0.05
 
 
 def test_training_samples_mix_scales_at_the_base_size(tiny_modanet, tmp_path):

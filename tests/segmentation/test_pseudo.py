@@ -92,7 +92,7 @@ def test_student_trains_on_labelled_and_pseudo_labelled_photos(compose_cfg, tmp_
     torch.manual_seed(0)
     teacher = Segmenter(build_deeplab(encoder_weights="random", decoder_channels=32).eval(), long_side=64)
     write_pseudo_labels(teacher, unlabelled, tags, data["root"], tmp_path / "pseudo", threshold=0.0, min_allowed_mass=0.0)
-    overrides = ["+experiment=deeplab_modanet_cpu512_student", "trainer.fast_dev_run=true",
+    overrides = ["+experiment=deeplab_modanet_cpu512_student", "trainer.fast_dev_run=true", "model.init_from=null",
                  *tiny_overrides({"root": data["root"], "annotations": labelled}, tmp_path),
                  "data.feature_cache.size=[64,48]", "data.feature_cache.crop=[48,32]",
                  f"data.feature_cache.dir={tmp_path / 'features'}", f"data.pseudo_labels.dir={tmp_path / 'pseudo'}"]  # fmt: skip
