@@ -19,7 +19,7 @@ def test_cpu_experiments_follow_the_cpu(monkeypatch: pytest.MonkeyPatch, fast: b
         johnson = compose(config_name="train", overrides=["+experiment=johnson_paintings_cpu"])
         wct = compose(config_name="train", overrides=["+experiment=wct_unpool_cpu"])
     assert seg.trainer.precision == precision and seg.model.channels_last is channels_last
-    assert johnson.trainer.precision == precision
+    assert johnson.trainer.precision == precision and johnson.model.channels_last is channels_last
     assert wct.trainer.precision == precision and wct.model.channels_last is channels_last
     assert seg.data.feature_cache.bf16 is channels_last
 

@@ -1,7 +1,7 @@
 """Ship a deeplab_modanet_cpu run as ``stylist/weights/deeplab_modanet_ccp.{pt,yaml}`` with :func:`stylist.models.ship`.
 
     python experiments/deeplab_modanet_cpu/ship.py RUN_DIR --train-seconds 3072 [--scores eval/scores.json]
-        [--scores-single eval_single/scores.json] [--flip] [--scales 1.0 1.25] [--bf16 --channels-last]
+        [--scores-single eval_single/scores.json] [--flip] [--scales 1.0 1.25] [--bf16 auto --channels-last auto]
 
 RUN_DIR is the training run folder (``outputs/train/deeplab_modanet_cpu``): its ``checkpoints/last.ckpt``
 and resolved config (``tensorboard/hparams.yaml``) go into the metadata with the step count; ``--scores`` adds the
@@ -37,6 +37,14 @@ def _steps_per_epoch(config: dict) -> int:
     return images // int(config["data"]["batch_size"])
 
 
+def _description(config: dict) -> str:
+    frozen = {"pool3": "blocks 1-3", "pool4": "blocks 1-4"}.get(config["model"]["net"].get("freeze_until"), "no blocks")
+    pseudo = config["data"].get("pseudo_labels")
+    photos = "800 photos" + (" + 1094 tagged photos pseudo-labelled by its teacher" if pseudo else "")
+    return (f"DeepLabV3+ (smp) on VGG16 (hed weights, {frozen} frozen, output stride 16), 14 ModaNet classes, "
+            f"long side {config['data']['long_side']}, trained on modanet_ccp train ({photos}), scored on modanet_ccp val (100 photos)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path)
@@ -45,19 +53,21 @@ def main() -> None:
     parser.add_argument("--scores-single", type=Path, help="scores of one pass (flip=false scales=[1.0])")
     parser.add_argument("--flip", action="store_true", help="segment() also averages the mirrored photo by default")
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0], help="segment()'s default test-time scales")
-    parser.add_argument("--bf16", action="store_true", help="segment() runs the network under bf16 autocast")
-    parser.add_argument("--channels-last", action="store_true", help="segment() runs the network channels-last")
+    onoff = {"true": True, "false": False, "auto": "auto"}
+    parser.add_argument("--bf16", choices=onoff, default="false",
+                        help="segment() runs the network under bf16 autocast (auto: where the CPU has native bf16)")
+    parser.add_argument("--channels-last", choices=onoff, default="false", help="segment() runs the network channels-last")
     parser.add_argument("--machine", default="2-core CPU, 1 thread")
     args = parser.parse_args()
     checkpoint = args.run_dir / "checkpoints" / "last.ckpt"
     steps = int(torch.load(checkpoint, map_location="cpu", weights_only=False)["global_step"])
     config = yaml.safe_load((args.run_dir / "tensorboard" / "hparams.yaml").read_text())  # resolved config
     overrides = yaml.safe_load((args.run_dir / ".hydra" / "overrides.yaml").read_text())
-    state, architecture = shipping(checkpoint, flip=args.flip, scales=args.scales, bf16=args.bf16, channels_last=args.channels_last)
+    state, architecture = shipping(checkpoint, flip=args.flip, scales=args.scales, bf16=onoff[args.bf16],
+                                  channels_last=onoff[args.channels_last])
     paths = ship(
         NAME, "deeplab", state, architecture,
-        description="DeepLabV3+ (smp) on VGG16 (hed weights, blocks 1-4 frozen, output stride 16), "
-        "14 ModaNet classes, trained on modanet_ccp train (800 photos), scored on modanet_ccp val (100 photos)",
+        description=_description(config),
         config={k: config[k] for k in ("model", "data", "trainer", "seed")},
         steps=steps,
         train_seconds=args.train_seconds,

@@ -55,6 +55,7 @@ class JohnsonModule(TrainingModule):
             every slot).
         optimizer: optimizer factory taking the parameters (``_partial_`` Adam).
         scheduler: optional LR scheduler factory taking the optimizer.
+        channels_last: train in channels-last memory format (see :class:`~stylist.training.TrainingModule`).
     """
 
     def __init__(
@@ -69,8 +70,9 @@ class JohnsonModule(TrainingModule):
         norm_lr_scale: float = 1.0,
         optimizer: Callable[..., torch.optim.Optimizer] = torch.optim.Adam,
         scheduler: Callable[..., Any] | None = None,
+        channels_last: bool = False,
     ):
-        super().__init__(optimizer, scheduler)
+        super().__init__(optimizer, scheduler, channels_last)
         self.save_hyperparameters(ignore=["net", "loss", "encoder", "optimizer", "scheduler"])
         styles = [style] if isinstance(style, str) else [str(s) for s in style]
         self.hparams["style"] = style if isinstance(style, str) else styles  # plain types: weights_only loads

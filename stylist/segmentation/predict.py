@@ -17,7 +17,7 @@ from stylist.segmentation.model import build_deeplab
 from stylist.segmentation.modanet import CLASS_NAMES
 from stylist.segmentation.transforms import pad_to_multiple
 from stylist.models import register_kind
-from stylist.utils import StylistError, load_torch_file, warn_if_slow_bf16
+from stylist.utils import StylistError, cpu_has_fast_bf16, load_torch_file, warn_if_slow_bf16
 
 __all__ = ["Segmenter", "segment", "load_segmenter", "build_shipped", "load_checkpoint", "shipping"]
 
@@ -33,7 +33,8 @@ class Segmenter(nn.Module):
             sets them under ``inference``); see :func:`segment`.
         bf16: run the network under bf16 autocast (CPUs with AVX512-BF16/AMX: several times
             faster; probabilities within ~1e-2 of float32); logits come back as float32.
-        channels_last: run the network in channels-last memory format.
+            ``"auto"``: only where the CPU runs bf16 natively (a shipped model's default).
+        channels_last: run the network in channels-last memory format (``"auto"``: as ``bf16``).
 
     :meth:`forward` takes ``B x 3 x H x W`` in [0, 1] of any size and returns ``B x K x H x W``
     logits at that size.
@@ -46,8 +47,8 @@ class Segmenter(nn.Module):
         class_names: tuple[str, ...] = CLASS_NAMES,
         flip: bool = False,
         scales: Sequence[float] = (1.0,),
-        bf16: bool = False,
-        channels_last: bool = False,
+        bf16: bool | str = False,
+        channels_last: bool | str = False,
     ) -> None:
         super().__init__()
         self.net, self.long_side, self.class_names = net, int(long_side), tuple(class_names)
@@ -55,14 +56,15 @@ class Segmenter(nn.Module):
         self.bf16 = self.channels_last = False
         self.use(bf16=bf16, channels_last=channels_last)
 
-    def use(self, bf16: bool | None = None, channels_last: bool | None = None) -> "Segmenter":
-        """Change the inference precision / memory format (``None``: keep the current setting)."""
+    def use(self, bf16: bool | str | None = None, channels_last: bool | str | None = None) -> "Segmenter":
+        """Change the inference precision / memory format (``None``: keep the current setting;
+        ``"auto"``: on only where the CPU runs bf16 natively, :func:`stylist.utils.cpu_has_fast_bf16`)."""
         if bf16 is not None:
-            self.bf16 = bool(bf16)
+            self.bf16 = cpu_has_fast_bf16() if bf16 == "auto" else bool(bf16)
             if self.bf16:
                 warn_if_slow_bf16("Segmenter(bf16=True)")
         if channels_last is not None:
-            self.channels_last = bool(channels_last)
+            self.channels_last = cpu_has_fast_bf16() if channels_last == "auto" else bool(channels_last)
             self.net.to(memory_format=torch.channels_last if self.channels_last else torch.contiguous_format)
         return self
 
@@ -179,7 +181,8 @@ def load_segmenter(name_or_checkpoint: str = "deeplab_modanet_ccp") -> Segmenter
 
 
 def shipping(
-    checkpoint: str | Path, flip: bool = False, scales: Sequence[float] = (1.0,), bf16: bool = False, channels_last: bool = False
+    checkpoint: str | Path, flip: bool = False, scales: Sequence[float] = (1.0,), bf16: bool | str = False,
+    channels_last: bool | str = False,
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """``(state_dict, architecture)`` of a ``SegmentationModule`` checkpoint for :func:`stylist.models.ship`
     (kind ``deeplab``), with ``flip`` and ``scales`` as the shipped model's default test-time augmentation
@@ -188,5 +191,6 @@ def shipping(
     net_kwargs = torch.load(checkpoint, map_location="cpu", weights_only=False)["hyper_parameters"]["net_kwargs"]
     architecture = {"net": dict(net_kwargs), "long_side": segmenter.long_side, "class_names": list(segmenter.class_names),
                     "flip": bool(flip), "scales": [float(s) for s in scales],
-                    "bf16": bool(bf16), "channels_last": bool(channels_last)}  # fmt: skip
+                    "bf16": bf16 if bf16 == "auto" else bool(bf16),
+                    "channels_last": channels_last if channels_last == "auto" else bool(channels_last)}  # fmt: skip
     return segmenter.net.state_dict(), architecture

@@ -96,3 +96,18 @@ def test_inference_at_512_on_odd_sized_photos(size):
     fast = segment(image, Segmenter(net, long_side=512, bf16=True, channels_last=True), flip=True, scales=[1.0, 1.25])
     net.to(memory_format=torch.contiguous_format)
     assert fast[0].shape == size and (fast[1] - plain[1]).abs().max() < 0.1  # bf16: close to float32
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_auto_precision_follows_the_cpu(monkeypatch, fast):
+    import stylist.segmentation.predict as predict
+
+    monkeypatch.setattr(predict, "cpu_has_fast_bf16", lambda: fast)
+    net = build_deeplab(encoder_weights="random", decoder_channels=32).eval()
+    segmenter = Segmenter(net, long_side=64, bf16="auto", channels_last="auto")
+    assert segmenter.bf16 is fast and segmenter.channels_last is fast
+    weight = next(m.weight for m in net.modules() if isinstance(m, torch.nn.Conv2d) and m.kernel_size == (3, 3))
+    assert weight.is_contiguous(memory_format=torch.channels_last) is fast and weight.is_contiguous() is not fast
+    segmenter.use(bf16=False, channels_last=False)
+    weight = next(m.weight for m in net.modules() if isinstance(m, torch.nn.Conv2d) and m.kernel_size == (3, 3))
+    assert segmenter.bf16 is False and weight.is_contiguous()
