@@ -14,6 +14,7 @@ from stylist.losses import (
     gram_loss,
     gram_matrix,
     guided_gram_loss,
+    ssim_loss,
     total_variation_loss,
 )
 from stylist.utils import StylistError
@@ -90,6 +91,27 @@ def test_total_variation_by_hand():
     # vertical diffs all 0; horizontal diffs are 1 -> mean 1
     assert total_variation_loss(image).item() == pytest.approx(1.0)
     assert total_variation_loss(torch.ones(1, 3, 4, 4)).item() == 0
+
+
+def test_ssim_loss_matches_skimage_and_sees_noise_in_flat_regions():
+    from skimage.metrics import structural_similarity
+
+    torch.manual_seed(0)
+    clean = torch.full((1, 3, 48, 48), 0.3)
+    clean[..., 24:] = 0.7  # two flat halves, one edge
+    noisy = clean + 0.02 * torch.randn_like(clean)
+    blurred = torch.nn.functional.avg_pool2d(clean, 3, 1, 1, count_include_pad=False)
+    to_np = lambda x: x[0].permute(1, 2, 0).double().numpy()  # noqa: E731
+    reference = structural_similarity(
+        to_np(noisy), to_np(clean), channel_axis=2, data_range=1.0, gaussian_weights=True, sigma=1.5, use_sample_covariance=False
+    )
+    assert 1 - ssim_loss(noisy, clean).item() == pytest.approx(reference, abs=1e-4)
+    assert ssim_loss(clean, clean).item() == pytest.approx(0.0, abs=1e-6)
+    # MSE ranks faint noise in flat regions as the smaller error than a blurred edge; SSIM the other way
+    assert torch.nn.functional.mse_loss(noisy, clean) < torch.nn.functional.mse_loss(blurred, clean)
+    assert ssim_loss(noisy, clean) > ssim_loss(blurred, clean)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert ssim_loss(noisy, clean).dtype == torch.float32
 
 
 def test_modules_match_functional_twins():

@@ -80,3 +80,18 @@ def test_validation_logs_one_row_per_whole_image(random_encoder, monkeypatch):
     ((tag, grid),) = images
     # GRID_IMAGES rows of input | relu1_1 | relu2_1, padded to 48 x 144, 4 px borders
     assert tag == "val/reconstructions" and grid.shape == (3, 4 + GRID_IMAGES * (48 + 4), 4 + 3 * 48 + 4)
+
+
+def test_ssim_weight_adds_each_levels_structural_term(random_encoder):
+    from stylist.losses import ssim_loss
+    from stylist.wct.decoder import WCTDecoders
+    from stylist.wct.module import reconstruction_losses
+
+    torch.manual_seed(0)
+    decoders, images = WCTDecoders([1, 2], unpool=True), torch.rand(2, 3, 32, 32)
+    plain = reconstruction_losses(random_encoder, decoders, images, feature_weight=0.1)
+    with_ssim = reconstruction_losses(random_encoder, decoders, images, feature_weight=0.1, ssim_weight=0.5)
+    features, switches = random_encoder.forward_with_switches(images, decoders.layers)
+    expected = sum(ssim_loss(decoders[layer](features[layer], switches), images) for layer in decoders.layers)
+    assert with_ssim["ssim_relu2_1"] > 0
+    assert with_ssim["loss"].item() == pytest.approx(plain["loss"].item() + 0.5 * float(expected), rel=1e-5)
