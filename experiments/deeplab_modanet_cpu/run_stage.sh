@@ -7,6 +7,8 @@
 #
 #   experiments/deeplab_modanet_cpu/run_stage.sh STAGE [hydra overrides / script options]
 #   STAGE: cache | teacher | eval_teacher | pseudo | student_cache | student | eval_student | baseline_eval
+# ROUND=2 (3, ...) repeats pseudo | student_cache | student | eval_student with the previous round's
+# student as the labeller and the start: pseudo_labels2/, task deeplab_modanet_cpu512_student2, ...
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-/work/main/.venv/bin/python}
@@ -15,28 +17,37 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} PYTHONPATH=$PWD
 TIMES=${TIMES:-experiments/deeplab_modanet_cpu/stage_times.tsv}
 stage=${1:?usage: run_stage.sh STAGE [overrides]}
 shift
+ROUND=${ROUND:-1}
 teacher=$OUT/train/deeplab_modanet_cpu512
-student=$OUT/train/deeplab_modanet_cpu512_student
+if [ "$ROUND" -le 1 ]; then
+  labeller=$teacher suffix= round=()
+else
+  suffix=$ROUND previous=$([ "$ROUND" -gt 2 ] && echo $((ROUND - 1)))
+  labeller=$OUT/train/deeplab_modanet_cpu512_student$previous
+  round=("task_name=deeplab_modanet_cpu512_student$suffix" "model.init_from=$labeller/checkpoints/last.ckpt"
+         "data.pseudo_labels.dir=$OUT/pseudo_labels$suffix")
+fi
+student=$OUT/train/deeplab_modanet_cpu512_student$suffix
 resume() { if [ -f "$1/checkpoints/last.ckpt" ]; then echo ckpt_path=last; fi; }
 case $stage in
   cache) cmd=("$PY" experiments/deeplab_modanet_cpu/build_cache.py +experiment=deeplab_modanet_cpu512 "paths.output_dir=$OUT") ;;
   teacher) cmd=("$PY" -m stylist.train +experiment=deeplab_modanet_cpu512 "paths.output_dir=$OUT" $(resume "$teacher")) ;;
   eval_teacher) cmd=("$PY" -m stylist.evaluate task=segmentation "checkpoint=$teacher/checkpoints/last.ckpt" panel=8 "output_dir=$OUT/eval_teacher") ;;
-  pseudo) cmd=("$PY" experiments/deeplab_modanet_cpu/pseudo_labels.py "$teacher/checkpoints/last.ckpt" "$OUT/pseudo_labels" --flip) ;;
-  student_cache) cmd=("$PY" experiments/deeplab_modanet_cpu/build_cache.py +experiment=deeplab_modanet_cpu512_student "paths.output_dir=$OUT") ;;
-  student) cmd=("$PY" -m stylist.train +experiment=deeplab_modanet_cpu512_student "paths.output_dir=$OUT" $(resume "$student")) ;;
-  eval_student) cmd=("$PY" -m stylist.evaluate task=segmentation "checkpoint=$student/checkpoints/last.ckpt" panel=8 "output_dir=$OUT/eval_student") ;;
+  pseudo) cmd=("$PY" experiments/deeplab_modanet_cpu/pseudo_labels.py "$labeller/checkpoints/last.ckpt" "$OUT/pseudo_labels$suffix" --flip) ;;
+  student_cache) cmd=("$PY" experiments/deeplab_modanet_cpu/build_cache.py +experiment=deeplab_modanet_cpu512_student "paths.output_dir=$OUT" "${round[@]}") ;;
+  student) cmd=("$PY" -m stylist.train +experiment=deeplab_modanet_cpu512_student "paths.output_dir=$OUT" "${round[@]}" $(resume "$student")) ;;
+  eval_student) cmd=("$PY" -m stylist.evaluate task=segmentation "checkpoint=$student/checkpoints/last.ckpt" panel=8 "output_dir=$OUT/eval_student$suffix") ;;
   baseline_eval) cmd=("$PY" -m stylist.evaluate task=segmentation checkpoint=deeplab_modanet_ccp "output_dir=$OUT/eval_shipped") ;;
   *) echo "unknown stage '$stage' (cache | teacher | eval_teacher | pseudo | student_cache | student | eval_student | baseline_eval)" >&2; exit 2 ;;
 esac
 mkdir -p "$OUT/logs"
 log=$OUT/logs/$stage-$(date -u +%Y%m%dT%H%M%S).log
 times=$(mktemp)
-echo "$(date -u +%FT%TZ) $stage: ${cmd[*]} $*" | tee "$log"
+echo "$(date -u +%FT%TZ) $stage${suffix:+ (round $ROUND)}: ${cmd[*]} $*" | tee "$log"
 /usr/bin/time -f "%U %S %e" -o "$times" "${cmd[@]}" "$@" >> "$log" 2>&1
 rc=$?
 read -r user sys wall < <(tail -1 "$times")
 rm -f "$times"
 [ -f "$TIMES" ] || printf "finished_utc\tstage\tcpu_s\twall_s\texit\tlog\n" > "$TIMES"
-printf "%s\t%s\t%.0f\t%.0f\t%s\t%s\n" "$(date -u +%FT%TZ)" "$stage" "$(awk "BEGIN{print $user + $sys}")" "$wall" "$rc" "$log" >> "$TIMES"
+printf "%s\t%s\t%.0f\t%.0f\t%s\t%s\n" "$(date -u +%FT%TZ)" "$stage$suffix" "$(awk "BEGIN{print $user + $sys}")" "$wall" "$rc" "$log" >> "$TIMES"
 exit $rc
