@@ -159,7 +159,7 @@ def main() -> None:
     pairs = []
     for name in args.decoders if "pairs" in args.parts else []:
         for alpha in args.alphas:
-            cfg = stylize_config(["method=wct", f"method.decoders={name}", f"method.alpha={alpha}"])
+            cfg = stylize_config(["method=wct", f"method.model={name}", f"method.alpha={alpha}"])
             for content_name, style_name in pairs_run:
                 if (content_name, style_name) not in gatys:
                     continue

@@ -285,7 +285,7 @@ class WCT(Method):
 
     def __init__(
         self,
-        model: str = "wct_vgg16_decoders",
+        model: str = "wct_vgg16_decoders_unpool",
         alpha: float = 0.6,
         levels: Sequence[int] = (4, 3, 2, 1),
         eps: float = 1e-5,

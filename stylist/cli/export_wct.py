@@ -56,8 +56,9 @@ def export(
     decoders = decoders_from_state(state)
     levels = [int(layer[len("relu")]) for layer in decoders.layers]
     raw = OmegaConf.load(run_dir / ".hydra" / "config.yaml")
-    raw.trainer.default_root_dir = str(run_dir)  # was ${hydra:runtime.output_dir}: no Hydra run here
-    config = OmegaConf.to_container(raw, resolve=True)
+    # no Hydra run here: ${hydra:runtime.output_dir} (trainer root, checkpoint folder) is the run folder
+    text = OmegaConf.to_yaml(raw).replace("${hydra:runtime.output_dir}", str(run_dir))
+    config = OmegaConf.to_container(OmegaConf.create(text), resolve=True)
     timer = checkpoint["callbacks"].get("Timer", {}).get("time_elapsed", {})
     step = int(checkpoint["global_step"])
     series, grid = _scalars(run_dir, step)

@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 #: Name of the shipped decoders in :mod:`stylist.models`.
-SHIPPED_DECODERS = "wct_vgg16_decoders"
+SHIPPED_DECODERS = "wct_vgg16_decoders_unpool"
 
 
 @functools.lru_cache(maxsize=4)
