@@ -74,7 +74,8 @@ def export(
         description=f"WCT decoders inverting VGG16 ({backbone_weights} weights) at relu1_1..relu4_1 (Li et al. 2017){unpool}",
         config={key: config[key] for key in ("model", "data", "trainer", "seed")},
         steps=step,
-        train_seconds=float(timer.get("train", 0.0)) + float(timer.get("validate", 0.0)),
+        # a run without Lightning's Timer state (or one continued from shipped weights) states its own
+        train_seconds=float((extra or {}).get("train_seconds") or float(timer.get("train", 0.0)) + float(timer.get("validate", 0.0))),
         metrics={"final": final},
         command=command,
         machine=machine,
