@@ -14,9 +14,8 @@ import statistics
 from pathlib import Path
 
 import torch
-from omegaconf import OmegaConf
 
-from stylist.cli import REPO_ROOT  # noqa: F401  registers the ${repo_root:} resolver of the run's config
+from stylist.cli import run_config
 from stylist.cli.records import machine_line
 from stylist.image import style_size
 from stylist.johnson.inference import transformer_from_state_dict
@@ -41,11 +40,7 @@ def main() -> None:
     styles = checkpoint.get("transformer", {}).get("styles")
     if args.extract:  # the slot's scale/shift pairs with the shared convolutions (TransformerNet.blend)
         state, styles = transformer_from_state_dict(state, styles).blend(args.extract).state_dict(), None
-    raw = OmegaConf.load(args.run_dir / ".hydra" / "config.yaml")
-    raw.trainer.default_root_dir = str(args.run_dir)  # was ${hydra:runtime.output_dir}: no Hydra run here
-    # only the parts shipped (the callbacks and logger interpolate ${hydra:...}, unknown outside a Hydra run)
-    config = {k: OmegaConf.to_container(raw[k], resolve=True) if k != "seed" else raw.seed
-              for k in ("model", "data", "loss", "trainer", "seed")}  # fmt: skip
+    config = run_config(args.run_dir, ("model", "data", "loss", "trainer", "seed"))
     curves = read_curves(args.run_dir)
     last = {k: round(statistics.mean(v[-20:]), 2) for k, v in curves.items() if v}
     model = config["model"]

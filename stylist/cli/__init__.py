@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from stylist.methods import Method
 
 __all__ = ["REPO_ROOT", "CONFIG_DIR", "USER_ERROR_STATUS", "user_error", "user_errors_exit", "user_errors_status", "plain",
-           "build_method"]  # fmt: skip
+           "run_config", "build_method"]  # fmt: skip
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -142,6 +142,17 @@ def user_errors_status(main: Callable[P, int]) -> Callable[P, int]:
 def plain(cfg: Any) -> Any:
     """A resolved plain-Python copy of a config node (lists and dicts), or the value itself."""
     return OmegaConf.to_container(cfg, resolve=True) if OmegaConf.is_config(cfg) else cfg
+
+
+def run_config(run_dir: str | Path, keys: Sequence[str]) -> dict[str, Any]:
+    """The parts ``keys`` of a finished training run's config (``<run_dir>/.hydra/config.yaml``),
+    resolved outside a Hydra run: ``trainer.default_root_dir`` (``${hydra:runtime.output_dir}``) is
+    ``run_dir``; only the parts asked for are resolved (callbacks and loggers interpolate other
+    ``${hydra:...}`` keys); keys the run does not have are left out."""
+    raw = OmegaConf.load(Path(run_dir) / ".hydra" / "config.yaml")
+    if "trainer" in raw:
+        raw.trainer.default_root_dir = str(run_dir)
+    return {key: plain(raw[key]) for key in keys if key in raw}
 
 
 def build_method(name: str, overrides: Sequence[str] = (), **objects: Any) -> "Method":

@@ -14,9 +14,8 @@ from typing import Any
 
 import torch
 import yaml
-from omegaconf import OmegaConf
 
-from stylist.cli import REPO_ROOT, user_errors_exit
+from stylist.cli import REPO_ROOT, run_config, user_errors_exit
 from stylist.plots import plot_loss_history
 from stylist.models import ship
 from stylist.utils import StylistError, atomic_write
@@ -55,11 +54,11 @@ def export(
     state = {k[len("decoders."):]: v for k, v in checkpoint["state_dict"].items() if k.startswith("decoders.")}
     decoders = decoders_from_state(state)
     levels = [int(layer[len("relu")]) for layer in decoders.layers]
-    raw = OmegaConf.load(run_dir / ".hydra" / "config.yaml")
-    # no Hydra run here: ${hydra:runtime.output_dir} (trainer root, checkpoint folder) is the run folder
-    text = OmegaConf.to_yaml(raw).replace("${hydra:runtime.output_dir}", str(run_dir))
-    config = OmegaConf.to_container(OmegaConf.create(text), resolve=True)
+    config = run_config(run_dir, ("model", "data", "trainer", "seed", "backbone", "task_name"))
     timer = checkpoint["callbacks"].get("Timer", {}).get("time_elapsed", {})
+    # a run without Lightning's Timer state (or one continued from shipped weights) states its own
+    stated = (extra or {}).get("train_seconds")
+    train_seconds = float(stated) if stated else float(timer.get("train", 0.0)) + float(timer.get("validate", 0.0))
     step = int(checkpoint["global_step"])
     series, grid = _scalars(run_dir, step)
     final = {  # the last logged values up to the checkpoint's step (a run may log past its last checkpoint)
@@ -74,8 +73,7 @@ def export(
         description=f"WCT decoders inverting VGG16 ({backbone_weights} weights) at relu1_1..relu4_1 (Li et al. 2017){unpool}",
         config={key: config[key] for key in ("model", "data", "trainer", "seed")},
         steps=step,
-        # a run without Lightning's Timer state (or one continued from shipped weights) states its own
-        train_seconds=float((extra or {}).get("train_seconds") or float(timer.get("train", 0.0)) + float(timer.get("validate", 0.0))),
+        train_seconds=train_seconds,
         metrics={"final": final},
         command=command,
         machine=machine,

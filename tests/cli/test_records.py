@@ -57,3 +57,18 @@ def test_user_errors_are_one_line_and_status_two_bugs_propagate(capsys):
     assert capsys.readouterr().err == "error: no such file: x.png\n"
     with pytest.raises(ZeroDivisionError):
         user_errors_status(_fails(ZeroDivisionError("a bug")))([])
+
+
+def test_run_config_resolves_only_the_parts_asked_for_outside_hydra(tmp_path):
+    from stylist.cli import run_config
+
+    (tmp_path / ".hydra").mkdir()
+    (tmp_path / ".hydra" / "config.yaml").write_text(
+        "paths: {data_dir: /data}\n"
+        "data: {root: '${paths.data_dir}/photos'}\n"
+        "trainer: {default_root_dir: '${hydra:runtime.output_dir}', max_steps: 5}\n"
+        "callbacks: {model_checkpoint: {dirpath: '${hydra:runtime.output_dir}/checkpoints'}}\n"
+        "seed: 7\n"
+    )
+    config = run_config(tmp_path, ("data", "trainer", "seed", "loss"))
+    assert config == {"data": {"root": "/data/photos"}, "trainer": {"default_root_dir": str(tmp_path), "max_steps": 5}, "seed": 7}
