@@ -91,7 +91,7 @@ def main() -> None:
         content = load_image(photo, size=args.size)
         outputs = [stylize_image(multi.blend(style), content) for style in styles]
         rows.append([to_pil(content), *map(to_pil, outputs), to_pil(stylize_image(single, content))])
-    labels = ["photo (held out)", *(f"{args.model}: {s}" for s in styles), f"{args.compare} (old)"]
+    labels = ["photo (held out)", *(f"{args.model}: {s}" for s in styles), f"{args.compare} (single-style)"]
     save(image_grid(rows, row_labels=[Path(p).stem for p in PHOTOS], col_labels=labels, cell=args.cell),
          args.out / "before_after.png")
 
