@@ -30,8 +30,9 @@ from stylist.wct import stylize as wct  # noqa: E402
 FOUR_PAIRS = [("golden_gate", "hoovertowernight"), ("tubingen", "hoovertowernight"), ("803", "804"), ("807", "808")]
 
 
-def _triples(specs: list[str]) -> list[tuple[float, float, int]]:
-    return [(float(a), float(b), int(c)) for a, b, c in (spec.split(",") for spec in specs)]
+def _parse(specs: list[str], *types: type) -> list[tuple]:
+    """``"30,1e-3,2"`` -> ``(30.0, 0.001, 2)`` for each spec, one type per comma-separated field."""
+    return [tuple(kind(field) for kind, field in zip(types, spec.split(","), strict=True)) for spec in specs]
 
 
 def main() -> None:
@@ -58,9 +59,9 @@ def main() -> None:
             return round(ratio, 3), round(structure_similarity(image, content), 3)
 
         outputs = {"raw": raw}
-        for radius, eps in ((int(r), float(e)) for r, e in (spec.split(",") for spec in args.filters)):
+        for radius, eps in _parse(args.filters, int, float):
             outputs[f"filter only (eps {eps:g}, r {radius})"] = local_affine_filter(raw, content, radius=radius, eps=eps).clamp(0, 1)
-        for weight, eps, radius in _triples(args.smoothing):
+        for weight, eps, radius in _parse(args.smoothing, float, float, int):
             outputs[f"smooth w{weight:g} eps{eps:g} r{radius}"] = smooth(raw, content, weight=weight, size=256, radius=radius, eps=eps)
         print(content_name, style_name, {name: score(image) for name, image in outputs.items()}, flush=True)
         rows.append([content, style, *outputs.values()])

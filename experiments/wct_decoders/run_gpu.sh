@@ -17,8 +17,9 @@ PY=${PY:-python}
 OUT=${OUT:-outputs/gpu}
 KIND=${KIND:-unpool}
 case $KIND in
-  unpool) task=wct_decoders_unpool; kind=(model.unpool=true model.ssim_weight=0.05 model.init=wct_vgg16_decoders_unpool) ;;
-  upsample) task=wct_decoders; kind=(model.unpool=false) ;;
+  unpool) task=wct_decoders_unpool shipped=wct_vgg16_decoders_unpool
+          kind=(model.unpool=true model.ssim_weight=0.05 model.init=$shipped) ;;
+  upsample) task=wct_decoders shipped=wct_vgg16_decoders kind=(model.unpool=false) ;;
   *) echo "error: KIND must be unpool or upsample, not $KIND" >&2; exit 2 ;;
 esac
 run=$OUT/train/$task
@@ -31,5 +32,5 @@ $PY -m stylist.train +experiment=wct_decoders paths.coco_dir="$COCO" paths.outpu
 echo "training wall time: $(( $(date +%s) - start )) s"
 $PY -m stylist.cli.export_wct "$run" --name "${task}_gpu" --half --command "COCO=... KIND=$KIND bash experiments/wct_decoders/run_gpu.sh $*" \
   --machine "$( (nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null || echo unknown GPU) | head -1)"
-OMP_NUM_THREADS=2 $PY benchmarks/wct_eval.py --parts reconstruction --decoders "${task}_gpu" "$(case $KIND in unpool) echo wct_vgg16_decoders_unpool;; *) echo wct_vgg16_decoders;; esac)" \
+OMP_NUM_THREADS=2 $PY benchmarks/wct_eval.py --parts reconstruction --decoders "${task}_gpu" "$shipped" \
   --out "$OUT/wct_eval_reconstruction"
