@@ -8,7 +8,8 @@
    ``python -m stylist.stylize method=gatys`` runs it by default (120 L-BFGS iterations); targets:
    style ratio <= 2x Gatys's and content distance <= 1.3x Gatys's.
 3. Speed: seconds per ``--size`` px WCT image (median of ``--repeats``, ``--threads`` torch threads,
-   any style); target <= 2 s on 2 cores. The process CPU seconds are recorded too: on a machine
+   any style), in float32 and, on a CPU with native bf16, under bf16 autocast (``method.bf16``,
+   with its SSIM to the float32 output); target <= 2 s on 2 cores. The process CPU seconds are recorded too: on a machine
    shared with other jobs the wall time measures the load as much as the method.
 
 Every configuration comes from ``conf/stylize.yaml`` (``method=wct`` with ``method.decoders`` and
@@ -39,7 +40,7 @@ from stylist.cli.compare import ssim
 from stylist.cli.records import machine_info, machine_line, utc_now
 from stylist.image import load_image, save_image
 from stylist.metrics import transfer_scores
-from stylist.utils import atomic_write, seed_everything
+from stylist.utils import atomic_write, cpu_has_fast_bf16, seed_everything
 from stylist.wct import encode, load_shipped, stylize
 from stylist.wct.decoder import LEVELS, level_layer
 
@@ -182,18 +183,21 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     speed = []
     content, style = load_image("tubingen", size=args.size), load_image("the_scream", size=args.size)
-    for name in args.decoders if "speed" in args.parts else []:
+    precisions = [False, True] if cpu_has_fast_bf16() else [False]  # bf16 only where it is native
+    runs = [(name, bf16) for name in args.decoders for bf16 in precisions] if "speed" in args.parts else []
+    for name, bf16 in runs:
         decoders, encoder = load_shipped(name)
-        stylize(content, style, decoders=decoders, encoder=encoder)  # warm-up
+        reference = stylize(content, style, decoders=decoders, encoder=encoder)
+        output = stylize(content, style, decoders=decoders, encoder=encoder, bf16=bf16)  # warm-up
         times, cpu_times = [], []
         for _ in range(args.repeats):
             begin, begin_cpu = time.perf_counter(), time.process_time()
-            stylize(content, style, decoders=decoders, encoder=encoder)
+            stylize(content, style, decoders=decoders, encoder=encoder, bf16=bf16)
             times.append(time.perf_counter() - begin)
             cpu_times.append(time.process_time() - begin_cpu)
         speed.append({
-            "decoders": name, "seconds_median": statistics.median(times), "seconds": times,
-            "cpu_seconds_median": statistics.median(cpu_times),
+            "decoders": name, "bf16": bf16, "seconds_median": statistics.median(times), "seconds": times,
+            "cpu_seconds_median": statistics.median(cpu_times), "ssim_to_float32": ssim(output, reference),
         })  # fmt: skip
         print("speed", speed[-1], flush=True)
     torch.set_num_threads(threads)
@@ -227,32 +231,34 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"Machine: {machine_line(result['machine'])} (speed: {result['speed_threads']} threads). Metrics VGG16: {result['metrics_encoder']}. Whole run "
         f"{result['minutes']:.1f} min. Shipped default alpha: {result['default_alpha']}.",
-        "",
-        "## Reconstruction (alpha 0): whole-chain SSIM (target >= 0.85) and per-level PSNR (dB)",
-        "",
     ]
-    keys = ["decoders", "photo", "chain_ssim", *(f"psnr_{level_layer(level)}" for level in LEVELS)]
-    lines += ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    lines += ["| " + " | ".join(f(row[k]) for k in keys) + " |" for row in result["reconstruction"]]
-    lines += ["", "## Style ratio and content distance vs Gatys (targets: <= 2x and <= 1.3x Gatys's)", ""]
-    keys = ["decoders", "alpha", "content", "style", "style_ratio", "gatys_style_ratio", "style_vs_gatys",
-            "content_ratio", "gatys_content_ratio", "content_vs_gatys", "pass"]  # fmt: skip
-    lines += ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    lines += ["| " + " | ".join(f(row[k]) for k in keys) + " |" for row in result["pairs"]]
-    lines += ["", "Passing pairs per setting:", ""]
-    settings = sorted({(row["decoders"], row["alpha"]) for row in result["pairs"]})
-    for name, alpha in settings:
-        mine = [row for row in result["pairs"] if (row["decoders"], row["alpha"]) == (name, alpha)]
-        lines.append(f"- {name}, alpha {alpha}: {sum(row['pass'] for row in mine)}/{len(mine)}")
-    lines += ["", "Gatys references: " + "; ".join(
-        f"{g['content']} x {g['style']}: {g['source']}" + (f", {g['seconds']:.0f} s" if g["seconds"] else "")
-        for g in result["gatys"]
-    )]  # fmt: skip
-    lines += ["", "## Speed (seconds per image, median)", ""]
-    lines += [
-        f"- {row['decoders']}: {row['seconds_median']:.2f} s wall, {row['cpu_seconds_median']:.2f} CPU s"
-        for row in result["speed"]
-    ]
+    if result["reconstruction"]:
+        lines += ["", "## Reconstruction (alpha 0): whole-chain SSIM (target >= 0.85) and per-level PSNR (dB)", ""]
+        keys = ["decoders", "photo", "chain_ssim", *(f"psnr_{level_layer(level)}" for level in LEVELS)]
+        lines += ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+        lines += ["| " + " | ".join(f(row[k]) for k in keys) + " |" for row in result["reconstruction"]]
+    if result["pairs"]:
+        lines += ["", "## Style ratio and content distance vs Gatys (targets: <= 2x and <= 1.3x Gatys's)", ""]
+        keys = ["decoders", "alpha", "content", "style", "style_ratio", "gatys_style_ratio", "style_vs_gatys",
+                "content_ratio", "gatys_content_ratio", "content_vs_gatys", "pass"]  # fmt: skip
+        lines += ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+        lines += ["| " + " | ".join(f(row[k]) for k in keys) + " |" for row in result["pairs"]]
+        lines += ["", "Passing pairs per setting:", ""]
+        settings = sorted({(row["decoders"], row["alpha"]) for row in result["pairs"]})
+        for name, alpha in settings:
+            mine = [row for row in result["pairs"] if (row["decoders"], row["alpha"]) == (name, alpha)]
+            lines.append(f"- {name}, alpha {alpha}: {sum(row['pass'] for row in mine)}/{len(mine)}")
+        lines += ["", "Gatys references: " + "; ".join(
+            f"{g['content']} x {g['style']}: {g['source']}" + (f", {g['seconds']:.0f} s" if g["seconds"] else "")
+            for g in result["gatys"]
+        )]  # fmt: skip
+    if result["speed"]:
+        lines += ["", "## Speed (seconds per image, median; target <= 2 s on 2 cores)", ""]
+        lines += [
+            f"- {row['decoders']}{' (bf16 autocast)' if row.get('bf16') else ''}: {row['seconds_median']:.2f} s wall,"
+            f" {row['cpu_seconds_median']:.2f} CPU s" + (f", SSIM {row['ssim_to_float32']:.3f} to float32" if row.get("bf16") else "")
+            for row in result["speed"]
+        ]
     return "\n".join(lines) + "\n"
 
 

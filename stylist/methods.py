@@ -277,7 +277,7 @@ class WCT(Method):
     Args:
         model: the decoders: a shipped name or a ``.pt`` file. The encoder is the one they were
             trained to invert (a mismatched encoder would break them), so none is injected.
-        alpha, levels, eps, truncate: see :func:`stylist.wct.stylize`.
+        alpha, levels, eps, truncate, bf16: see :func:`stylist.wct.stylize`.
     """
 
     name = "wct"
@@ -290,9 +290,10 @@ class WCT(Method):
         levels: Sequence[int] = (4, 3, 2, 1),
         eps: float = 1e-5,
         truncate: float = 1e-3,
+        bf16: bool = False,
     ) -> None:
         self.model = model
-        self.options = dict(alpha=alpha, levels=list(levels), eps=eps, truncate=truncate)
+        self.options = dict(alpha=alpha, levels=list(levels), eps=eps, truncate=truncate, bf16=bf16)
         self._loaded: tuple[nn.Module, nn.Module] | None = None
 
     def network(self) -> tuple[nn.Module, nn.Module]:

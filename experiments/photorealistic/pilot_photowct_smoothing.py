@@ -41,7 +41,8 @@ def main() -> None:
     parser.add_argument("--levels", type=int, nargs="+", default=[2, 1])
     parser.add_argument("--all-pairs", action="store_true", help="the benchmark's 8 pairs (default: 4 of them)")
     parser.add_argument("--smoothing", nargs="*", default=["30,1e-3,2", "10,1e-3,2", "30,1e-4,2", "30,1e-3,1"],
-                        help="WEIGHT,FILTER_EPS,FILTER_RADIUS of the closed-form smoothing at 256 px")  # fmt: skip
+                        help="WEIGHT,FILTER_EPS,FILTER_RADIUS of the closed-form smoothing at --smooth-size px")  # fmt: skip
+    parser.add_argument("--smooth-size", type=int, default=256, help="longest side of the smoothing solve (0: full size)")
     parser.add_argument("--filters", nargs="*", default=["2,1e-3"], help="RADIUS,EPS of the local affine filter alone")
     parser.add_argument("--figure", type=Path, help="also save rows: content | style | raw | each filter | each smoothing")
     args = parser.parse_args()
@@ -62,7 +63,8 @@ def main() -> None:
         for radius, eps in _parse(args.filters, int, float):
             outputs[f"filter only (eps {eps:g}, r {radius})"] = local_affine_filter(raw, content, radius=radius, eps=eps).clamp(0, 1)
         for weight, eps, radius in _parse(args.smoothing, float, float, int):
-            outputs[f"smooth w{weight:g} eps{eps:g} r{radius}"] = smooth(raw, content, weight=weight, size=256, radius=radius, eps=eps)
+            size = args.smooth_size or None
+            outputs[f"smooth w{weight:g} eps{eps:g} r{radius}"] = smooth(raw, content, weight=weight, size=size, radius=radius, eps=eps)
         print(content_name, style_name, {name: score(image) for name, image in outputs.items()}, flush=True)
         rows.append([content, style, *outputs.values()])
     if args.figure:

@@ -56,3 +56,18 @@ def test_method_adapter_runs_with_a_decoder_file(tmp_path, decoders, monkeypatch
     monkeypatch.setattr(stylist.backbones, "get_backbone", lambda name, **kw: real(name, weights="random"))
     result = get_method("wct")(model=str(path), alpha=0.5)(torch.rand(1, 3, 32, 32), [torch.rand(1, 3, 32, 32)])
     assert result.image.shape == (1, 3, 32, 32)
+
+
+
+def test_each_style_is_encoded_once_for_all_levels(random_encoder, decoders, monkeypatch):
+    calls = []
+    real = type(random_encoder).forward
+
+    def counting(self, image, layers):
+        calls.append(list(layers))
+        return real(self, image, layers)
+
+    monkeypatch.setattr(type(random_encoder), "forward", counting)
+    styles = [torch.rand(1, 3, 24, 24), torch.rand(1, 3, 16, 16)]
+    stylize(torch.rand(1, 3, 32, 32), styles, alpha=1.0, decoders=decoders, encoder=random_encoder)
+    assert calls == [["relu4_1", "relu3_1", "relu2_1", "relu1_1"]] * 2

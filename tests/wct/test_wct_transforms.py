@@ -19,9 +19,22 @@ def _correlated(channels: int, n: int, seed: int) -> torch.Tensor:
 
 
 def test_whitened_covariance_is_identity():
-    white = whiten(_correlated(16, 2000, 0), eps=1e-8, truncate=0.0)
+    features = _correlated(16, 2000, 0)
+    white = whiten(features, eps=1e-8, truncate=0.0)  # float32 products
+    assert white.dtype == torch.float32
     assert torch.allclose(_cov(white), torch.eye(16, dtype=torch.float64), atol=1e-4)
-    assert white.mean(dim=1).abs().max() < 1e-8
+    assert white.mean(dim=1).abs().max() < 1e-5
+    white64 = whiten(features.double(), eps=1e-8, truncate=0.0)  # float64 input stays float64
+    assert white64.dtype == torch.float64 and white64.mean(dim=1).abs().max() < 1e-10
+    assert torch.allclose(_cov(white64), torch.eye(16, dtype=torch.float64), atol=1e-6)
+
+
+def test_float32_transform_matches_float64():
+    content, style = _correlated(32, 4096, 5).reshape(1, 32, 64, 64), _correlated(32, 3000, 6).reshape(1, 32, 50, 60)
+    out32 = wct(content, style, alpha=0.6)
+    out64 = wct(content.double(), style.double(), alpha=0.6)
+    assert out32.dtype == torch.float32 and out64.dtype == torch.float64
+    assert (out32.double() - out64).abs().max() < 1e-4 * out64.abs().max()
 
 
 def test_colouring_reproduces_style_mean_and_covariance():
