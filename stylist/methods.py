@@ -68,6 +68,9 @@ class Method:
     needs: ClassVar[tuple[str, ...]] = ("style",)
     #: A shipped name or file of the trained model, for methods that need one.
     model: str | nn.Module | None = None
+    #: For a method that passes ``**options`` on: the dotted path of the function that takes them
+    #: (their types are checked against its signature before any work).
+    options_of: ClassVar[str | None] = None
 
     def __call__(
         self,
@@ -351,6 +354,7 @@ class Photo(_RegionTransfer):
     """
 
     name = "photo"
+    options_of = "stylist.photo.stylize"
 
     def __init__(
         self,
@@ -395,6 +399,7 @@ class PhotoWCT(_RegionTransfer):
 
     name = "photowct"
     needs = ("style", "model")
+    options_of = "stylist.photowct.stylize"
 
     def __init__(
         self,

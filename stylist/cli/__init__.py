@@ -8,11 +8,14 @@ the argparse ones included, goes through it or :func:`user_errors_status`).
 
 from __future__ import annotations
 
+import collections.abc
 import functools
 import logging
 import sys
+import types
+import typing
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, ParamSpec, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, ParamSpec, Sequence, TypeVar
 
 from omegaconf import OmegaConf
 from omegaconf.errors import MissingMandatoryValue
@@ -23,7 +26,7 @@ if TYPE_CHECKING:
     from stylist.methods import Method
 
 __all__ = ["REPO_ROOT", "CONFIG_DIR", "USER_ERROR_STATUS", "user_error", "user_errors_exit", "user_errors_status", "plain",
-           "run_config", "build_method"]  # fmt: skip
+           "run_config", "build_method", "check_options", "instantiate_method"]  # fmt: skip
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -155,6 +158,71 @@ def run_config(run_dir: str | Path, keys: Sequence[str]) -> dict[str, Any]:
     return {key: plain(raw[key]) for key in keys if key in raw}
 
 
+_SCALARS = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+
+
+def _fits(value: Any, hint: Any) -> bool | None:
+    """Whether ``value`` fits the annotation ``hint``; ``None`` when ``hint`` is not one that is checked
+    (scalars, optionals, unions and sequences of them are)."""
+    if hint in _SCALARS:
+        if hint is float:
+            return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return isinstance(value, hint) and not (hint is int and isinstance(value, bool))
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return type(None) in args
+        verdicts = [_fits(value, arg) for arg in args if arg is not type(None)]
+        return True if True in verdicts else None if None in verdicts else False
+    if origin is not None and isinstance(origin, type) and issubclass(origin, collections.abc.Mapping):
+        return isinstance(value, collections.abc.Mapping)  # the entries are not checked
+    if origin in (list, tuple, Sequence, typing.Sequence) or getattr(origin, "__name__", "") == "Sequence":
+        if not isinstance(value, (list, tuple)):
+            return False
+        item = args[0] if args else Any
+        verdicts = [_fits(element, item) for element in value]
+        return None if None in verdicts else all(verdicts)
+    return None
+
+
+def _describe(hint: Any) -> str:
+    if hint in _SCALARS:
+        return _SCALARS[hint]
+    args = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return " or ".join(_describe(arg) for arg in args) + (" (or null)" if type(None) in typing.get_args(hint) else "")
+    origin = typing.get_origin(hint)
+    if isinstance(origin, type) and issubclass(origin, collections.abc.Mapping):
+        return "a mapping"
+    return f"a list, each item {_describe(args[0])}" if args else "a list"
+
+
+def check_options(target: Callable[..., Any], options: Mapping[str, Any], prefix: str) -> None:
+    """Raise :class:`StylistError` naming ``prefix.key`` when an option's value does not fit the type
+    annotation of ``target``'s parameter of that name (``method.alpha=abc``, ``method.bf16=maybe``),
+    before any work starts. Scalars (bool, int, float, str), optionals, unions and lists of them are
+    checked; other annotations (modules, callables) and unannotated parameters are not."""
+    try:
+        hints = typing.get_type_hints(target.__init__ if isinstance(target, type) else target)
+    except Exception:  # an annotation that cannot be resolved here: nothing to check against
+        return
+    for key, value in options.items():
+        if key in hints and _fits(value, hints[key]) is False:
+            raise StylistError(f"{prefix}.{key} must be {_describe(hints[key])}, got {value!r}")
+
+
+def instantiate_method(node: Any, **objects: Any) -> "Method":
+    """``hydra.utils.instantiate`` of a ``method`` config node, after :func:`check_options` against the
+    method's constructor and, for ``**options`` passed on, the function named by its ``options_of``."""
+    from hydra.utils import get_class, get_method, instantiate
+
+    method, options = get_class(node._target_), plain(node)
+    check_options(method, options, "method")
+    if getattr(method, "options_of", None):
+        check_options(get_method(method.options_of), options, "method")
+    return instantiate(node, **objects)
+
+
 def build_method(name: str, overrides: Sequence[str] = (), **objects: Any) -> "Method":
     """A :class:`~stylist.methods.Method` from ``conf/method/<name>.yaml`` as ``python -m stylist.stylize
     method=<name> <overrides>`` builds it (with that config's backbone and loss); ``objects``
@@ -165,9 +233,8 @@ def build_method(name: str, overrides: Sequence[str] = (), **objects: Any) -> "M
     """
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
-    from hydra.utils import instantiate
 
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = compose(config_name="stylize", overrides=[f"method={name}", *overrides])
-    return instantiate(cfg.method, **{key: value for key, value in objects.items() if key in cfg.method})
+    return instantiate_method(cfg.method, **{key: value for key, value in objects.items() if key in cfg.method})

@@ -13,10 +13,9 @@ from typing import Any
 
 import hydra
 import torch
-from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from stylist.cli import CONFIG_DIR, plain, user_errors_exit
+from stylist.cli import CONFIG_DIR, instantiate_method, plain, user_errors_exit
 from stylist.cli.records import run_record, write_record
 from stylist.fashion import class_map_from_mask, describe, method_stylize, part_index, restyle
 from stylist.image import image_grid, load_image, load_mask, save_image
@@ -56,7 +55,7 @@ def fashion_from_config(cfg: DictConfig) -> dict[str, Any]:
     start = began = time.perf_counter()
     photo = load_image(cfg.image, size=cfg.size, max_size=cfg.max_size)
     stylize = method_stylize(
-        instantiate(cfg.method), style_size=cfg.style_size, seed=cfg.seed, progress=cfg.progress, styles=styles.values()
+        instantiate_method(cfg.method), style_size=cfg.style_size, seed=cfg.seed, progress=cfg.progress, styles=styles.values()
     )
     segmenter = None
     if cfg.mask is None:

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import hydra
-from hydra.utils import get_class, instantiate
+from hydra.utils import get_class
 from omegaconf import DictConfig
 
-from stylist.cli import CONFIG_DIR, plain, user_errors_exit
+from stylist.cli import CONFIG_DIR, instantiate_method, plain, user_errors_exit
 from stylist.cli.records import command_overrides, run_record, write_record
 from stylist.image import load_image, load_mask, save_image, style_size
 from stylist.plots import plot_loss_history
@@ -49,6 +49,7 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
     if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         raise StylistError(f"output must end in .png or .jpg, got {output}")
     check_writable(output)
+    method = instantiate_method(cfg.method)  # bad option values fail here, before any image is read
     needs = get_class(cfg.method._target_).needs
     ignored = _ignored_style_options(cfg, needs)
     content = load_image(cfg.content, size=cfg.size, max_size=cfg.max_size)
@@ -61,7 +62,6 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
         if len(masks) != len(styles):
             raise StylistError(f"{len(masks)} masks for {len(styles)} styles: give one mask per style")
 
-    method = instantiate(cfg.method)
     start = time.perf_counter()
     style_blend = None if "style_blend" in ignored else plain(cfg.style_blend)
     result = method(content, styles, masks, style_blend, seed=cfg.seed, progress=cfg.progress)

@@ -17,10 +17,9 @@ import cv2
 import numpy as np
 import hydra
 import torch
-from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from stylist.cli import CONFIG_DIR, user_errors_exit
+from stylist.cli import CONFIG_DIR, instantiate_method, user_errors_exit
 from stylist.cli.fashion import chosen_styles
 from stylist.cli.records import run_record, write_record
 from stylist.fashion import method_stylize, part_index
@@ -66,7 +65,7 @@ def video_from_config(cfg: DictConfig) -> dict[str, Any]:
 
     probabilities = segmenter_probabilities(load_segmenter(cfg.segmenter), scales=(float(cfg.segment_scale),))
     stylise = method_stylize(  # a bad style fails here, before any frame
-        instantiate(cfg.method), style_size=cfg.style_size, seed=cfg.seed, progress=False, styles=styles.values()
+        instantiate_method(cfg.method), style_size=cfg.style_size, seed=cfg.seed, progress=False, styles=styles.values()
     )
     stream = FashionStream(
         probabilities, stylise, styles, segment_every=cfg.segment_every, smoothing=cfg.smoothing,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Mapping, Sequence
 
 import numpy as np
 import pytest
@@ -100,3 +101,35 @@ def test_error_raised_while_instantiating_is_one_line(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: VGG16 weights must be one of") and "'bogus'" in lines[0]
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["method=wct", "method.alpha=abc"], "method.alpha must be a number, got 'abc'"),
+        (["method=wct", "method.bf16=maybe"], "method.bf16 must be true or false, got 'maybe'"),
+        (["method=wct", "method.levels=[4,x]"], r"method.levels must be a list, each item an integer, got \[4, 'x'\]"),
+        (["method.iterations=1.5"], "method.iterations must be an integer, got 1.5"),
+        (["method=johnson", "method.tile_size=big"], r"method.tile_size must be an integer \(or null\), got 'big'"),
+        (["method=photo", "method.stage2_iterations=many"], "method.stage2_iterations must be an integer"),  # **options
+        (["method=photowct", "method.smooth_weight=high"], "method.smooth_weight must be a number, got 'high'"),
+    ],
+)
+def test_option_values_of_the_wrong_type_are_refused_before_any_work(compose_cfg, monkeypatch, overrides, message):
+    cfg = compose_cfg("stylize", ["size=32", "progress=false", "backbone.weights=random", *overrides])
+    monkeypatch.setattr(stylist.cli.stylize, "load_image", lambda *a, **k: pytest.fail("loaded images first"))
+    with pytest.raises(StylistError, match=message):
+        stylize_from_config(cfg)
+
+
+def test_check_options_accepts_what_the_annotations_allow():
+    from stylist.cli import check_options
+
+    def target(a: float = 1.0, b: int | None = None, c: Sequence[float] = (), d: str | Mapping[str, float] | None = None,
+               e: object = None) -> None: ...  # fmt: skip
+
+    check_options(target, {"a": 2, "b": None, "c": [1, 0.5], "d": {"x": 1.0}, "e": "anything", "unknown": 1}, "m")
+    for bad, message in [({"a": True}, "m.a must be a number"), ({"b": "3"}, "m.b must be an integer"),
+                         ({"c": 0.5}, "m.c must be a list"), ({"d": 3}, "m.d must be a string")]:  # fmt: skip
+        with pytest.raises(StylistError, match=message):
+            check_options(target, bad, "m")
