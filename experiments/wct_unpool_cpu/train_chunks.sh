@@ -9,7 +9,7 @@ set -euo pipefail
 CHUNK=${CHUNK:-60}
 MAX_STEPS=${MAX_STEPS:-3000}
 DEADLINE=${DEADLINE:-07:05}
-export OMP_NUM_THREADS=1
+export OMP_NUM_THREADS=${THREADS:-1}   # torch threads of the training (leave a core free for other work)
 python=${PYTHON:-python}
 task=${TASK:-wct_unpool_cpu}
 run_dir=outputs/train/$task
