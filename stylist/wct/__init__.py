@@ -2,7 +2,8 @@
 training. The content goes through the encoder and the whitening-colouring transform
 (:mod:`stylist.wct.transforms`) at ``relu4_1`` and is decoded, then again at ``relu3_1``,
 ``relu2_1`` and ``relu1_1`` (coarse to fine), each level with its own trained decoder
-(:mod:`stylist.wct.decoder`, shipped as ``wct_vgg16_decoders``). Decoders that max-unpool through
+(:mod:`stylist.wct.decoder`; shipped: ``wct_vgg16_decoders_unpool``, the default, and
+``wct_vgg16_decoders``). Decoders that max-unpool through
 the encoder's pooling switches (PhotoWCT, Li et al. 2018) get the switches of the image each level
 encodes (:func:`encode`).
 

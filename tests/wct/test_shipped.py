@@ -1,9 +1,10 @@
 """The shipped decoders reconstruct an unseen shared photo (golden_gate, 256 px long side).
 
-Stated floors, below what was measured on 2026-12-02 (experiments/wct_unpool_cpu/README.md): the
-relu1_1 decoder alone SSIM >= 0.95 (measured 0.98) and the whole relu4_1 -> relu1_1 chain at
-alpha 0 >= 0.45 for the default upsampling decoders (measured 0.51) and >= 0.43 for the partly
-trained unpooling ones (measured 0.48). Issue 14's target for the chain (0.85) is not met yet.
+Stated floors, below what was measured on 2026-12-03 (experiments/wct_unpool_cpu/README.md): the
+relu1_1 decoder alone SSIM >= 0.95 (measured 0.98 for both kinds) and the whole relu4_1 -> relu1_1
+chain at alpha 0 >= 0.45 for the upsampling decoders (measured 0.51) and >= 0.68 for the shipped
+unpooling ones, the default (measured 0.73). Issue 14's target for the chain (0.85 at 512 px) is not
+met on every photo yet.
 """
 
 import pytest
@@ -16,7 +17,7 @@ from stylist.wct import encode, load_shipped, stylize
 
 
 @needs_shared("data", "images", "golden_gate.jpg")
-@pytest.mark.parametrize("name, chain_floor", [("wct_vgg16_decoders", 0.45), ("wct_vgg16_decoders_unpool", 0.43)])
+@pytest.mark.parametrize("name, chain_floor", [("wct_vgg16_decoders", 0.45), ("wct_vgg16_decoders_unpool", 0.68)])
 def test_shipped_decoders_reconstruct_an_unseen_photo(name, chain_floor):
     decoders, encoder = load_shipped(name)
     photo = load_image(SHARED_IMAGES / "golden_gate.jpg", size=256)
