@@ -174,9 +174,9 @@ def _fits(value: Any, hint: Any) -> bool | None:
             return type(None) in args
         verdicts = [_fits(value, arg) for arg in args if arg is not type(None)]
         return True if True in verdicts else None if None in verdicts else False
-    if origin is not None and isinstance(origin, type) and issubclass(origin, collections.abc.Mapping):
+    if isinstance(origin, type) and issubclass(origin, collections.abc.Mapping):
         return isinstance(value, collections.abc.Mapping)  # the entries are not checked
-    if origin in (list, tuple, Sequence, typing.Sequence) or getattr(origin, "__name__", "") == "Sequence":
+    if isinstance(origin, type) and issubclass(origin, collections.abc.Sequence):  # list, tuple, Sequence
         if not isinstance(value, (list, tuple)):
             return False
         item = args[0] if args else Any
