@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import hydra
-from hydra.utils import get_class
 from omegaconf import DictConfig
 
 from stylist.cli import CONFIG_DIR, instantiate_method, plain, user_errors_exit
@@ -50,7 +49,7 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
         raise StylistError(f"output must end in .png or .jpg, got {output}")
     check_writable(output)
     method = instantiate_method(cfg.method)  # bad option values fail here, before any image is read
-    needs = get_class(cfg.method._target_).needs
+    needs = method.needs
     ignored = _ignored_style_options(cfg, needs)
     content = load_image(cfg.content, size=cfg.size, max_size=cfg.max_size)
     size = cfg.style_size or style_size(max(content.shape[-2:]), cfg.style_scale)
