@@ -10,6 +10,11 @@ from nbclient import NotebookClient
 from stylist.cli import REPO_ROOT
 
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
+#: What each notebook must print (its results, not only run): a text marker and how many images it displays.
+SHOWS = {
+    "01_losses_and_gatys.ipynb": ("s per iteration", 0),
+    "02_shipped_models_side_by_side.ipynb": ("style ratio", 5),
+}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -23,4 +28,7 @@ def test_notebook_runs_and_is_stored_without_outputs(path: Path, monkeypatch, tm
     NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     outputs = [o for cell in notebook.cells for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
-    assert any("s per iteration" in o.get("text", "") for o in outputs)
+    assert path.name in SHOWS, f"add {path.name} to SHOWS: what it must print and how many images it shows"
+    marker, images = SHOWS[path.name]
+    assert any(marker in o.get("text", "") for o in outputs)
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= images
