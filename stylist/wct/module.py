@@ -39,7 +39,7 @@ def reconstruction_losses(
     feature_weight: float = 1.0,
     ssim_weight: float = 0.0,
 ) -> dict[str, torch.Tensor]:
-    """``{"pixel_<layer>", "feature_<layer>", "loss"}`` (and ``"ssim_<layer>"`` when ``ssim_weight``) for a batch ``x``, ``B x 3 x H x W``
+    """``{"pixel_<layer>", "loss"}``, plus ``"feature_<layer>"`` when ``feature_weight`` and ``"ssim_<layer>"`` when ``ssim_weight``, for a batch ``x``, ``B x 3 x H x W``
     (H, W multiples of 8): with ``F_k = E_k(x)`` and ``y = D_k(F_k)`` per decoder level ``k``,
     ``pixel_k = mean((y - x)^2)``, ``feature_k = mean((E_k(y) - F_k)^2) / mean(F_k^2)``,
     ``ssim_k = 1 - SSIM(y, x)`` and ``loss = sum_k (pixel_k + feature_weight * feature_k + ssim_weight * ssim_k)``
@@ -54,10 +54,12 @@ def reconstruction_losses(
     for layer, decoder in decoders.items():
         decoder.calibrate(targets[layer])
         output = decoder(targets[layer], switches)
-        pixel = F.mse_loss(output, images)
-        feature = F.mse_loss(encoder(output, [layer])[layer], targets[layer]) / targets[layer].pow(2).mean().clamp_min(1e-8)
-        terms[f"pixel_{layer}"], terms[f"feature_{layer}"] = pixel, feature
-        total = total + pixel + feature_weight * feature
+        terms[f"pixel_{layer}"] = F.mse_loss(output, images)
+        total = total + terms[f"pixel_{layer}"]
+        if feature_weight:  # a second encoder pass and its backward: only when it is trained
+            feature = F.mse_loss(encoder(output, [layer])[layer], targets[layer]) / targets[layer].pow(2).mean().clamp_min(1e-8)
+            terms[f"feature_{layer}"] = feature
+            total = total + feature_weight * feature
         if ssim_weight:  # five blurs per level and their backward: only when it is trained
             terms[f"ssim_{layer}"] = ssim_loss(output, images)
             total = total + ssim_weight * terms[f"ssim_{layer}"]

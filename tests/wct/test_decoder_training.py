@@ -95,3 +95,19 @@ def test_ssim_weight_adds_each_levels_structural_term(random_encoder):
     expected = sum(ssim_loss(decoders[layer](features[layer], switches), images) for layer in decoders.layers)
     assert with_ssim["ssim_relu2_1"] > 0 and not any(key.startswith("ssim_") for key in plain)
     assert with_ssim["loss"].item() == pytest.approx(plain["loss"].item() + 0.5 * float(expected), rel=1e-5)
+
+
+def test_feature_weight_zero_drops_the_feature_term(random_encoder):
+    from stylist.wct.decoder import WCTDecoders
+    from stylist.wct.module import reconstruction_losses
+
+    torch.manual_seed(0)
+    decoders, images = WCTDecoders([1, 2], unpool=True), torch.rand(2, 3, 32, 32)
+    pixel_only = reconstruction_losses(random_encoder, decoders, images, feature_weight=0.0)
+    with_feature = reconstruction_losses(random_encoder, decoders, images, feature_weight=0.5)
+    assert not any(key.startswith("feature_") for key in pixel_only)
+    pixels = sum(pixel_only[f"pixel_{layer}"] for layer in decoders.layers)
+    assert pixel_only["loss"].item() == pytest.approx(float(pixels), rel=1e-6)
+    features = sum(with_feature[f"feature_{layer}"] for layer in decoders.layers)
+    assert with_feature["feature_relu2_1"] > 0
+    assert with_feature["loss"].item() == pytest.approx(float(pixels) + 0.5 * float(features), rel=1e-5)
