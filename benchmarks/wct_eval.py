@@ -10,7 +10,11 @@
 3. Speed: seconds per ``--size`` px WCT image (median of ``--repeats``, ``--threads`` torch threads,
    any style), in float32 and, on a CPU with native bf16, under bf16 autocast (``method.bf16``,
    with its SSIM to the float32 output); target <= 2 s on 2 cores. The process CPU seconds are recorded too: on a machine
-   shared with other jobs the wall time measures the load as much as the method.
+   shared with other jobs the wall time measures the load as much as the method. Beside them, the
+   work per image (GFLOP of its convolutions and matrix products, ``torch.utils.flop_counter``) and
+   the rate the same threads reach on one large VGG-sized 3 x 3 convolution in the same run: their
+   ratio is the time the image would take if every operation ran at that rate, a floor that says
+   whether a target is within reach of this CPU at all.
 
 Every configuration comes from ``conf/stylize.yaml`` (``method=wct`` with ``method.decoders`` and
 ``method.alpha`` overridden, ``method=gatys`` untouched). Gatys outputs are written to
@@ -34,6 +38,7 @@ from typing import Any
 import torch
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
+from torch.utils.flop_counter import FlopCounterMode
 
 from stylist.cli import CONFIG_DIR, REPO_ROOT
 from stylist.cli.compare import ssim
@@ -182,12 +187,14 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     speed = []
+    conv_gflops = _conv_rate() if "speed" in args.parts else None
     content, style = load_image("tubingen", size=args.size), load_image("the_scream", size=args.size)
     precisions = [False, True] if cpu_has_fast_bf16() else [False]  # bf16 only where it is native
     runs = [(name, bf16) for name in args.decoders for bf16 in precisions] if "speed" in args.parts else []
     for name, bf16 in runs:
         decoders, encoder = load_shipped(name)
-        output = stylize(content, style, decoders=decoders, encoder=encoder, bf16=bf16)  # warm-up
+        with FlopCounterMode(display=False) as counter:  # also the warm-up
+            output = stylize(content, style, decoders=decoders, encoder=encoder, bf16=bf16)
         reference = stylize(content, style, decoders=decoders, encoder=encoder) if bf16 else output
         times, cpu_times = [], []
         for _ in range(args.repeats):
@@ -198,6 +205,7 @@ def main() -> None:
         speed.append({
             "decoders": name, "bf16": bf16, "seconds_median": statistics.median(times), "seconds": times,
             "cpu_seconds_median": statistics.median(cpu_times), "ssim_to_float32": ssim(output, reference),
+            "gflop": counter.get_total_flops() / 1e9, "conv_gflops": conv_gflops,
         })  # fmt: skip
         print("speed", speed[-1], flush=True)
     torch.set_num_threads(threads)
@@ -221,6 +229,23 @@ def main() -> None:
     with atomic_write(args.out.with_suffix(".md")) as tmp:
         tmp.write_text(markdown(result))
     print(args.out.with_suffix(".md"))
+
+
+def _conv_rate(repeats: int = 5) -> float:
+    """GFLOP/s of one float32 3 x 3 convolution of VGG16's size (256 -> 256 channels on 128 x 128,
+    conv3_2 at 512 px), best of ``repeats``, with the current torch threads: the rate this CPU
+    reaches on the operation that dominates WCT."""
+    conv = torch.nn.Conv2d(256, 256, 3, padding=1).eval()
+    x = torch.rand(1, 256, 128, 128)
+    gflop = 2 * 256 * 256 * 9 * 128 * 128 / 1e9
+    with torch.no_grad():
+        conv(x)
+        best = math.inf
+        for _ in range(repeats):
+            begin = time.perf_counter()
+            conv(x)
+            best = min(best, time.perf_counter() - begin)
+    return gflop / best
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -257,6 +282,10 @@ def markdown(result: dict[str, Any]) -> str:
         lines += [
             f"- {row['decoders']}{' (bf16 autocast)' if row.get('bf16') else ''}: {row['seconds_median']:.2f} s wall,"
             f" {row['cpu_seconds_median']:.2f} CPU s" + (f", SSIM {row['ssim_to_float32']:.3f} to float32" if row.get("bf16") else "")
+            + (f"; {row['gflop']:.0f} GFLOP per image, {row['gflop'] / row['seconds_median']:.0f} GFLOP/s"
+               f" = {row['gflop'] / row['seconds_median'] / row['conv_gflops']:.0%} of the {row['conv_gflops']:.0f} GFLOP/s"
+               f" one float32 VGG convolution reaches here: at that rate {row['gflop'] / row['conv_gflops']:.2f} s"
+               if row.get("gflop") else "")
             for row in result["speed"]
         ]
     return "\n".join(lines) + "\n"
