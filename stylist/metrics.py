@@ -39,7 +39,7 @@ from stylist.losses import DEFAULT_STYLE_LAYERS, gram_matrix
 from stylist.utils import StylistError
 
 __all__ = [
-    "style_distance", "content_distance", "transfer_scores", "RATIO_STYLE_LAYERS", "RATIO_CONTENT_LAYER",
+    "style_distance", "content_distance", "transfer_scores", "style_ratio_terms", "RATIO_STYLE_LAYERS", "RATIO_CONTENT_LAYER",
     "lab_wasserstein", "color_ratio", "semantic_color_ratio", "structure_similarity",
 ]  # fmt: skip
 
@@ -78,6 +78,26 @@ def _long_side(image: torch.Tensor, size: int) -> torch.Tensor:
     return F.interpolate(image, size=shape, mode="bilinear", antialias=scale < 1, align_corners=False).clamp(0, 1)
 
 
+def _ratio_features(
+    encoder: nn.Module, image: torch.Tensor, content: torch.Tensor, style: torch.Tensor, size: int
+) -> dict[str, dict[str, torch.Tensor]]:
+    """Features of the measure's layers for ``out``/``content``/``style``: all three at ``size`` px long
+    side (the output and the content at the output's size, so their features align position by position)."""
+    image, style = _long_side(image, size), _long_side(style, size)
+    content = F.interpolate(content, size=image.shape[-2:], mode="bilinear", antialias=True, align_corners=False)
+    layers = list(dict.fromkeys([*RATIO_STYLE_LAYERS, RATIO_CONTENT_LAYER]))
+    return {name: encoder(x, layers) for name, x in (("out", image), ("content", content), ("style", style))}
+
+
+def _gram_terms(features: dict[str, dict[str, torch.Tensor]]) -> dict[str, dict[str, float]]:
+    """``{layer: {"out": |G_l(x) - G_l(s)|^2, "content": |G_l(c) - G_l(s)|^2}}`` over :data:`RATIO_STYLE_LAYERS`."""
+    terms = {}
+    for layer in RATIO_STYLE_LAYERS:
+        style = gram_matrix(features["style"][layer])
+        terms[layer] = {name: float((gram_matrix(features[name][layer]) - style).pow(2).sum()) for name in ("out", "content")}
+    return terms
+
+
 @torch.no_grad()
 def transfer_scores(
     encoder: nn.Module, image: torch.Tensor, content: torch.Tensor, style: torch.Tensor, size: int = 256
@@ -85,17 +105,23 @@ def transfer_scores(
     """``{"style_ratio", "content_ratio"}`` of a stylised ``image`` (see the module docstring): all
     three ``1 x 3 x H x W`` images go to ``size`` px long side first (the output and the content at the
     output's size, so their features align position by position)."""
-    image, style = _long_side(image, size), _long_side(style, size)
-    content = F.interpolate(content, size=image.shape[-2:], mode="bilinear", antialias=True, align_corners=False)
-    layers = list(RATIO_STYLE_LAYERS)
-    features = {name: encoder(x, layers) for name, x in (("out", image), ("content", content), ("style", style))}
-    grams = {name: [gram_matrix(f[layer]) for layer in layers] for name, f in features.items()}
-    to_style = lambda name: sum(float((g - s).pow(2).sum()) for g, s in zip(grams[name], grams["style"]))  # noqa: E731
+    features = _ratio_features(encoder, image, content, style, size)
+    terms = _gram_terms(features).values()
     out_c, content_c = features["out"][RATIO_CONTENT_LAYER], features["content"][RATIO_CONTENT_LAYER]
     return {
-        "style_ratio": to_style("out") / max(to_style("content"), 1e-30),
+        "style_ratio": sum(t["out"] for t in terms) / max(sum(t["content"] for t in terms), 1e-30),
         "content_ratio": float((out_c - content_c).pow(2).sum() / content_c.pow(2).sum().clamp_min(1e-30)),
     }
+
+
+@torch.no_grad()
+def style_ratio_terms(
+    encoder: nn.Module, image: torch.Tensor, content: torch.Tensor, style: torch.Tensor, size: int = 256
+) -> dict[str, dict[str, float]]:
+    """The style ratio of :func:`transfer_scores` split by layer: ``{layer: {"out": |G_l(x) - G_l(s)|^2,
+    "content": |G_l(c) - G_l(s)|^2}}``; ``style_ratio = sum_l out_l / sum_l content_l``. Shows which
+    layer's Gram matrix a method leaves far from the style (on the Caffe 0-255 scale relu1_2 dominates)."""
+    return _gram_terms(_ratio_features(encoder, image, content, style, size))
 
 
 def lab_wasserstein(a: np.ndarray, b: np.ndarray) -> float:

@@ -5,7 +5,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from stylist.metrics import color_ratio, semantic_color_ratio, structure_similarity, transfer_scores
+from stylist.metrics import (
+    RATIO_STYLE_LAYERS,
+    color_ratio,
+    semantic_color_ratio,
+    structure_similarity,
+    style_ratio_terms,
+    transfer_scores,
+)
 from stylist.utils import StylistError
 
 
@@ -25,6 +32,18 @@ def test_style_ratio_is_zero_for_the_style_itself_and_scale_free(random_encoder)
     half = F.interpolate(content, size=(32, 32), mode="bilinear", antialias=True, align_corners=False)
     small = transfer_scores(random_encoder, half, content, style, size=32)  # the content is compared at 32 px
     assert big["style_ratio"] == pytest.approx(1.0, rel=1e-5) and small["content_ratio"] < 1e-8
+
+
+def test_style_ratio_terms_split_the_style_ratio_by_layer(random_encoder):
+    torch.manual_seed(0)
+    content, style = torch.rand(1, 3, 48, 64), torch.rand(1, 3, 40, 40) * 0.5
+    output = 0.7 * content + 0.3 * style.mean()
+    terms = style_ratio_terms(random_encoder, output, content, style, size=64)
+    assert list(terms) == list(RATIO_STYLE_LAYERS) and all(t["content"] > 0 for t in terms.values())
+    ratio = sum(t["out"] for t in terms.values()) / sum(t["content"] for t in terms.values())
+    assert ratio == pytest.approx(transfer_scores(random_encoder, output, content, style, size=64)["style_ratio"], rel=1e-6)
+    same = style_ratio_terms(random_encoder, content, content, style, size=64)
+    assert all(t["out"] == pytest.approx(t["content"], rel=1e-5) for t in same.values())
 
 
 @pytest.fixture(scope="module")
