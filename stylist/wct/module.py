@@ -9,7 +9,8 @@ the mean squared target feature so that one ``lambda`` suits every level on the 
 the optional structural term, :func:`stylist.losses.ssim_loss`, keeps flat regions free of the grid
 noise that max-unpooling leaves, which a pixel MSE barely sees).
 The loss trained is ``sum_k L_k``. Logs ``train/loss``, ``train/pixel_relu{k}_1``,
-``train/feature_relu{k}_1``, the same under ``val/`` and a reconstruction grid per validation
+``train/feature_relu{k}_1`` and ``train/ssim_relu{k}_1`` (each when its weight is non-zero: the
+term is only computed then), the same under ``val/`` and a reconstruction grid per validation
 (a row per validation image, up to :data:`GRID_IMAGES`: the input, then each level's reconstruction).
 """
 
