@@ -46,6 +46,7 @@ def main() -> None:
     parser.add_argument("--filters", nargs="*", default=["2,1e-3"], help="RADIUS,EPS of the local affine filter alone")
     parser.add_argument("--figure", type=Path, help="also save rows: content | style | raw | each filter | each smoothing")
     args = parser.parse_args()
+    solve_size = args.smooth_size or None  # 0: the solve at full size
     torch.set_num_threads(1)
     rows: list[list[torch.Tensor]] = []
     for content_name, style_name in PAIRS if args.all_pairs else FOUR_PAIRS:
@@ -63,8 +64,7 @@ def main() -> None:
         for radius, eps in _parse(args.filters, int, float):
             outputs[f"filter only (eps {eps:g}, r {radius})"] = local_affine_filter(raw, content, radius=radius, eps=eps).clamp(0, 1)
         for weight, eps, radius in _parse(args.smoothing, float, float, int):
-            size = args.smooth_size or None
-            outputs[f"smooth w{weight:g} eps{eps:g} r{radius}"] = smooth(raw, content, weight=weight, size=size, radius=radius, eps=eps)
+            outputs[f"smooth w{weight:g} eps{eps:g} r{radius}"] = smooth(raw, content, weight=weight, size=solve_size, radius=radius, eps=eps)
         print(content_name, style_name, {name: score(image) for name, image in outputs.items()}, flush=True)
         rows.append([content, style, *outputs.values()])
     if args.figure:
