@@ -53,9 +53,12 @@ class VideoSource:
             return
         import av
 
-        with av.open(str(self.spec)) as container:
-            for frame in container.decode(video=0):
-                yield frame.to_ndarray(format="rgb24")
+        try:
+            with av.open(str(self.spec)) as container:
+                for frame in container.decode(video=0):
+                    yield frame.to_ndarray(format="rgb24")
+        except av.FFmpegError as err:  # a file that is damaged after its first frame
+            raise StylistError(f"cannot decode video {self.spec}: {err}") from None
 
 
 def _webcam_frames(index: int) -> Iterator[np.ndarray]:
@@ -76,7 +79,8 @@ def open_video(spec: str | int | os.PathLike) -> VideoSource:
     """Open a video file (anything FFmpeg reads) or a webcam (an integer index, e.g. ``0``).
 
     Raises:
-        StylistError: missing or unreadable file, no video stream, no such webcam.
+        StylistError: missing or unreadable file, no video stream or no frame that decodes, no
+            such webcam. Iterating raises it too if a later frame does not decode.
     """
     if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
         return _open_webcam(int(spec))
@@ -90,6 +94,8 @@ def open_video(spec: str | int | os.PathLike) -> VideoSource:
             if not container.streams.video:
                 raise StylistError(f"{path} has no video stream")
             stream = container.streams.video[0]
+            if next(container.decode(stream), None) is None:  # e.g. a text file named .jpg
+                raise StylistError(f"{path} has no decodable video frame")
             fps = stream.average_rate or stream.guessed_rate or Fraction(25)
             return VideoSource(
                 spec=str(path),

@@ -63,6 +63,9 @@ def test_errors(tmp_path):
     (tmp_path / "text.mp4").write_text("not a video")
     with pytest.raises(StylistError, match="cannot read video"):
         open_video(tmp_path / "text.mp4")
+    (tmp_path / "text.jpg").write_text("not an image")  # opens as a one-frame image stream; its frame does not decode
+    with pytest.raises(StylistError, match="cannot read video"):
+        open_video(tmp_path / "text.jpg")
     with pytest.raises(StylistError, match="must end in"):
         write_video(tmp_path / "out.gif", smooth_frames(2), 25)
     with pytest.raises(StylistError, match="no frames"):
