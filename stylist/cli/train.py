@@ -10,6 +10,7 @@ from typing import Any
 
 import hydra
 import pytorch_lightning as pl
+import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
@@ -31,6 +32,7 @@ def train_from_config(cfg: DictConfig) -> dict[str, float]:
     if cfg.get("model") is None or cfg.get("data") is None:
         experiments = sorted(path.stem for path in (Path(CONFIG_DIR) / "experiment").glob("*.yaml"))
         raise StylistError(f"choose an experiment: python -m stylist.train +experiment=<name>, one of {experiments}")
+    check_accelerator(cfg)
     pl.seed_everything(cfg.seed, workers=True)
     datamodule: pl.LightningDataModule = instantiate(cfg.data)
     model: pl.LightningModule = instantiate(cfg.model)
@@ -50,6 +52,20 @@ def train_from_config(cfg: DictConfig) -> dict[str, float]:
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
     log.info("final metrics: %s", metrics)
     return metrics
+
+
+def check_accelerator(cfg: DictConfig) -> None:
+    """A GPU trainer (``trainer=gpu``, the paper-scale experiments) on a machine without a CUDA GPU is
+    a user error, said in one line before anything is built (Lightning would say "No supported gpu
+    backend found!" after the data and model were), naming the experiment's CPU config if it has one."""
+    accelerator = str(cfg.trainer.get("accelerator", "auto"))
+    if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
+        cpu_config = f"{cfg.get('task_name')}_cpu"
+        has_cpu_config = (Path(CONFIG_DIR) / "experiment" / f"{cpu_config}.yaml").is_file()
+        hint = f"+experiment={cpu_config}" if has_cpu_config else "a *_cpu experiment"
+        raise StylistError(
+            f"trainer.accelerator={accelerator} but this machine has no CUDA GPU: add trainer=cpu, or run {hint}"
+        )
 
 
 def _has_last_checkpoint(trainer: pl.Trainer) -> bool:

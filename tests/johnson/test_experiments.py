@@ -1,11 +1,14 @@
 """``fast_dev_run`` of every Johnson experiment config, with data pointed at a tiny folder."""
 
+import re
 from pathlib import Path
 
 import pytest
+import torch
 
 from stylist.cli import CONFIG_DIR
 from stylist.cli.train import train_from_config
+from stylist.utils import StylistError
 
 EXPERIMENTS = sorted(p.stem for p in (Path(CONFIG_DIR) / "experiment").glob("johnson_*.yaml"))
 TINY = [
@@ -28,3 +31,12 @@ def test_fast_dev_run(compose_cfg, tiny_folder, experiment):
     cfg = compose_cfg("train", [f"+experiment={experiment}", f"data.root={tiny_folder}", style, *TINY])
     metrics = train_from_config(cfg)
     assert metrics["train/total"] > 0
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the check is for machines without a CUDA GPU")
+def test_gpu_experiment_without_a_gpu_is_one_clear_error(compose_cfg):
+    cfg = compose_cfg("train", ["+experiment=johnson_starry"])
+    assert cfg.trainer.accelerator == "gpu"
+    expected = "no CUDA GPU: add trainer=cpu, or run +experiment=johnson_starry_cpu"
+    with pytest.raises(StylistError, match=re.escape(expected)):
+        train_from_config(cfg)
