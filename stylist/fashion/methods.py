@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import torch
 
 from stylist.fashion.core import Stylize
-from stylist.image import load_image, resolve_image
+from stylist.image import load_image
 from stylist.methods import Method
 
 __all__ = ["method_stylize"]
@@ -29,14 +29,15 @@ def method_stylize(
       the parts only, WCT transforms the parts' features only.
 
     Trained models and style images are loaded once, on first use, and kept (a stream of frames
-    pays for them once). The ``styles`` given here are checked now (models loaded, image names
-    resolved), so that a misspelt one fails before segmentation or restyling starts.
+    pays for them once). The ``styles`` given here are checked now (models loaded, images
+    decoded), so that a misspelt or unreadable one fails before segmentation or restyling starts,
+    even if the photo turns out to have none of its parts.
     """
     by_model: dict[str, Method] = {}  # the method with each style's trained model (loaded on first call)
     style_images: dict[tuple[str, int], torch.Tensor] = {}
     for style in dict.fromkeys(styles):
         if "style" in method.needs:
-            resolve_image(style)
+            load_image(style, size=32)  # resolves the name and decodes the file: a bad one fails now
         else:
             by_model[style] = method.with_model(style)
             by_model[style].network()

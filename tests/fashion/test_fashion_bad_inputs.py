@@ -52,6 +52,7 @@ def test_binary_mask_with_soft_edges_is_still_binary():
     [
         (["styles={top: starry_night, pants: no_such_model}"], "no shipped model or file 'no_such_model'"),
         (TINY_GATYS + ["parts=[top]", "style=no_such_painting"], "image not found: no_such_painting"),
+        (TINY_GATYS + ["parts=[top]", f"style={__file__}"], "cannot read image"),  # a file, but not an image
     ],
 )
 def test_unknown_style_fails_before_segmentation(compose_cfg, tmp_path, monkeypatch, overrides, message):
