@@ -181,13 +181,16 @@ def load_image(
 
     Raises:
         StylistError: missing or unreadable, ``size``/``max_size`` not a whole number of at least
-            16 px, or smaller than 16 px on a side (in the file or after resizing).
+            16 px, ``size`` above ``max_size``, or smaller than 16 px on a side (in the file or after
+            resizing).
 
     Example:
         >>> load_image("astronaut", size=64).shape
         torch.Size([1, 3, 64, 64])
     """
     size, max_size = _check_size("size", size), _check_size("max_size", max_size)
+    if size is not None and size > max_size:  # checked before anything is decoded or upsampled
+        raise StylistError(f"size {size} is above max_size {max_size} (the largest side processed): lower size or raise max_size")
     source = resolve_image(spec)
     if isinstance(source, str):
         array = _sample_array(source).astype(np.float32)

@@ -23,6 +23,17 @@ def test_whole_number_sizes_from_configs_are_accepted():
     assert load_image("astronaut", size=32.0).shape[-1] == 32
 
 
+def test_size_above_max_size_is_refused_before_decoding(monkeypatch):
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("the image was read before the sizes were checked")
+
+    monkeypatch.setattr(stylist.image, "resolve_image", no_decoding)
+    with pytest.raises(StylistError, match="size 40000 is above max_size 4096"):
+        load_image("tubingen", size=40000)
+    with pytest.raises(StylistError, match="size 64 is above max_size 32"):
+        load_image("tubingen", size=64, max_size=32)
+
+
 def test_wide_image_is_checked_after_resizing(tmp_path):
     path = tmp_path / "wide.png"
     Image.fromarray(np.full((50, 4000, 3), 128, np.uint8)).save(path)

@@ -53,6 +53,11 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
     ignored = _ignored_style_options(cfg, needs)
     content = load_image(cfg.content, size=cfg.size, max_size=cfg.max_size)
     size = cfg.style_size or style_size(max(content.shape[-2:]), cfg.style_scale)
+    if "style" in needs and size > cfg.max_size:
+        raise StylistError(
+            f"the style images would be {size} px on their longest side (style_size, or size x style_scale), "
+            f"above max_size {cfg.max_size}: lower style_scale or style_size, or raise max_size"
+        )
     styles, masks = [], None
     if "style" in needs:
         styles = [load_image(spec, size=size, max_size=cfg.max_size) for spec in _as_list(cfg.style)]
