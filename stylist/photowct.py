@@ -104,6 +104,12 @@ def stylize(
     from stylist.wct import stylize as wct_stylize
 
     styles = [style] if isinstance(style, torch.Tensor) else list(style)
+    if not smooth_weight >= 0:
+        raise StylistError(f"smooth_weight must be >= 0 (0: no smoothing), got {smooth_weight}")
+    if not filter_eps > 0 or filter_radius < 1:
+        raise StylistError(f"filter_radius must be >= 1 and filter_eps > 0, got {filter_radius} and {filter_eps}")
+    if smooth_size is not None and smooth_size < 16:
+        raise StylistError(f"smooth_size must be at least 16 px (or null: full size), got {smooth_size}")
     if masks is None and len(styles) != 1:
         raise StylistError("several styles need masks, one per style (photowct does not blend styles)")
     began = time.perf_counter()

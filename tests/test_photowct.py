@@ -2,11 +2,13 @@
 (The unpooling decoders themselves are tested in tests/wct/test_unpool.py.)"""
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
 from stylist.methods import PhotoWCT
 from stylist.photowct import stylize
+from stylist.utils import StylistError
 from stylist.wct import WCTDecoders, masked_wct
 
 
@@ -46,3 +48,18 @@ def test_smoothing_can_be_switched_off(random_encoder):
     content, style = torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 16)
     result = stylize(content, style, decoders=decoders, encoder=random_encoder, levels=(1,), smooth_weight=0)
     assert torch.equal(result.image, result.unsmoothed) and "smoothing" not in result.seconds
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        ({"smooth_weight": -1.0}, "smooth_weight must be >= 0"),
+        ({"filter_eps": 0.0}, "filter_eps > 0"),
+        ({"filter_radius": 0}, "filter_radius must be >= 1"),
+        ({"smooth_size": 4}, "smooth_size must be at least 16 px"),
+    ],
+)
+def test_bad_smoothing_settings_are_refused_before_any_work(option, message):
+    image = torch.rand(1, 3, 16, 16)
+    with pytest.raises(StylistError, match=message):  # before, a negative weight silently skipped the smoothing
+        stylize(image, image, decoders="no_such_decoders", **option)

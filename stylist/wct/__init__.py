@@ -114,6 +114,8 @@ def stylize(
         raise StylistError("give either masks (one style per region) or style_blend, not both")
     if style_masks is not None and masks is None:
         raise StylistError("style_masks need masks (one content mask per style)")
+    if not levels:
+        raise StylistError("levels: give at least one WCT level, coarse to fine, e.g. [4, 3, 2, 1]")
     if decoders is None or isinstance(decoders, str) or encoder is None:
         named = decoders if isinstance(decoders, str) else SHIPPED_DECODERS
         shipped_decoders, shipped_encoder = load_shipped(named)

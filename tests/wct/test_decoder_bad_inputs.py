@@ -29,3 +29,9 @@ def test_alpha_out_of_range_is_refused_before_any_work(alpha):
     image = torch.rand(1, 3, 16, 16)
     with pytest.raises(StylistError, match=f"alpha must be between 0 .* got {alpha}"):
         stylize(image, image, alpha=alpha, decoders="no_such_decoders")  # refused before loading them
+
+
+def test_no_levels_is_refused_before_any_work():
+    image = torch.rand(1, 3, 16, 16)
+    with pytest.raises(StylistError, match="levels: give at least one WCT level"):
+        stylize(image, image, levels=[], decoders="no_such_decoders")  # before, it returned the photo unchanged
