@@ -28,6 +28,7 @@ __all__ = [
     "SAMPLE_IMAGES",
     "data_dirs",
     "resolve_image",
+    "check_size",
     "load_image",
     "load_mask",
     "save_image",
@@ -135,7 +136,7 @@ def _pil_to_array(img: Image.Image) -> np.ndarray:
     return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
 
 
-def _check_size(name: str, value: object) -> int | None:
+def check_size(name: str, value: object) -> int | None:
     """``value`` as a side length in px (``None`` stays ``None``); anything else is a user error."""
     if value is None:
         return None
@@ -188,7 +189,7 @@ def load_image(
         >>> load_image("astronaut", size=64).shape
         torch.Size([1, 3, 64, 64])
     """
-    size, max_size = _check_size("size", size), _check_size("max_size", max_size)
+    size, max_size = check_size("size", size), check_size("max_size", max_size)
     if size is not None and size > max_size:  # checked before anything is decoded or upsampled
         raise StylistError(f"size {size} is above max_size {max_size} (the largest side processed): lower size or raise max_size")
     source = resolve_image(spec)

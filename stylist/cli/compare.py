@@ -21,7 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from stylist.cli import CONFIG_DIR, plain, user_errors_exit
 from stylist.cli.records import machine_info, utc_now
-from stylist.image import image_grid, load_image, save_image
+from stylist.image import check_size, image_grid, load_image, save_image
 from stylist.methods import Method
 from stylist.metrics import content_distance, style_distance, transfer_scores
 from stylist.models import shipped
@@ -96,6 +96,7 @@ def _fmt(value: Any) -> str:
 def compare_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
     """Run the comparison described by ``cfg`` and write its outputs; returns the per-run rows."""
     seed_everything(cfg.seed)
+    _check_settings(cfg)
     torch.set_num_threads(cfg.threads or torch.get_num_threads())
     out = Path(cfg.output_dir)
     encoder = instantiate(cfg.backbone)
@@ -135,6 +136,18 @@ def compare_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
         training = {name: training_seconds(method) for name, method in built.items()}
         _write_tables(cfg, rows, training, out, time.perf_counter() - start_all)  # after each size: partial runs count
     return rows
+
+
+def _check_settings(cfg: DictConfig) -> None:
+    """What would otherwise fail after minutes of work (a bad second size) or as a traceback."""
+    threads = cfg.threads
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise StylistError(f"threads must be a whole number of at least 1 (null: torch's default), got {threads!r}")
+    for key in ("contents", "styles", "sizes", "run"):
+        if not plain(cfg[key]):
+            raise StylistError(f"{key} is empty: give at least one, e.g. {key}=[...]")
+    for size in plain(cfg.sizes):
+        check_size("sizes", size)
 
 
 def _run(method: Method, content: torch.Tensor, style_name: str, style: torch.Tensor) -> torch.Tensor | None:

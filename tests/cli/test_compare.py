@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from stylist.cli.compare import compare_from_config, ssim
+from stylist.utils import StylistError
 from stylist.wct import WCTDecoders, save_decoders
 
 
@@ -13,6 +14,27 @@ def test_ssim_is_one_for_identical_images():
     image = torch.rand(1, 3, 16, 16)
     assert abs(ssim(image, image) - 1.0) < 1e-9
     assert ssim(torch.rand(1, 3, 16, 16), image) < 0.5
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("contents=[]", "contents is empty"),
+        ("run=[]", "run is empty"),
+        ("threads=-2", "threads must be a whole number of at least 1"),
+        ("sizes=[32,0]", "sizes must be a whole number of pixels, at least 16, got 0"),  # before the 32 px runs
+    ],
+)
+def test_bad_settings_are_refused_before_any_work(compose_cfg, tmp_path, monkeypatch, override, message):
+    import stylist.cli.compare
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("work started before the settings were checked")
+
+    monkeypatch.setattr(stylist.cli.compare, "instantiate", no_work)
+    cfg = compose_cfg("compare", [f"output_dir={tmp_path}", override])
+    with pytest.raises(StylistError, match=message):
+        compare_from_config(cfg)
 
 
 @pytest.mark.slow
