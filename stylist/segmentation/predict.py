@@ -69,8 +69,16 @@ class Segmenter(nn.Module):
         return self
 
     def test_time(self, flip: bool | None = None, scales: Sequence[float] | None = None) -> tuple[bool, tuple[float, ...]]:
-        """``(flip, scales)`` for :func:`segment`, ``None`` meaning this segmenter's own setting."""
-        return (self.flip if flip is None else bool(flip),
+        """``(flip, scales)`` for :func:`segment`, ``None`` meaning this segmenter's own setting;
+        anything but a bool for ``flip`` or positive numbers for ``scales`` is a user error."""
+        if flip is not None and not isinstance(flip, bool):
+            raise StylistError(f"flip must be true, false or null (the segmenter's own setting), got {flip!r}")
+        if scales is not None:
+            if isinstance(scales, (str, bytes)) or not all(
+                isinstance(s, (int, float)) and not isinstance(s, bool) and s > 0 for s in scales
+            ):
+                raise StylistError(f"scales must be positive numbers, e.g. [0.75, 1, 1.25], got {scales!r}")
+        return (self.flip if flip is None else flip,
                 self.scales if scales is None else tuple(float(s) for s in scales))  # fmt: skip
 
     def forward(self, image: torch.Tensor, scale: float = 1.0) -> torch.Tensor:

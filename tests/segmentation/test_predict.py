@@ -39,6 +39,17 @@ def test_segment_uses_the_segmenters_own_test_time_settings_unless_told():
     assert not torch.allclose(segment(image, augmented)[1], segment(image, plain)[1])
 
 
+@pytest.mark.parametrize(
+    "flip, scales, message",
+    [("maybe", None, "flip must be true, false or null"), (None, [1.0, 0], "scales must be positive numbers"),
+     (None, "1.0", "scales must be positive numbers"), (1, None, "flip must be")],
+)  # fmt: skip
+def test_bad_test_time_settings_are_user_errors(flip, scales, message):
+    segmenter = Segmenter(build_deeplab(encoder_weights="random", decoder_channels=32).eval(), long_side=48)
+    with pytest.raises(StylistError, match=message):  # before, "maybe" (a string) counted as true
+        segment(torch.rand(1, 3, 32, 32), segmenter, flip=flip, scales=scales)
+
+
 @pytest.mark.slow
 def test_checkpoint_loads_and_ships(compose_cfg, tiny_modanet, tmp_path):
     overrides = ["+experiment=deeplab_modanet_cpu", "trainer.max_steps=1", "trainer.limit_val_batches=1",
