@@ -17,7 +17,7 @@ from omegaconf import DictConfig
 
 from stylist.cli import CONFIG_DIR, instantiate_method, plain, user_errors_exit
 from stylist.cli.records import run_record, write_record
-from stylist.fashion import class_map_from_mask, describe, method_stylize, part_index, restyle
+from stylist.fashion import check_composite, class_map_from_mask, describe, method_stylize, part_index, restyle
 from stylist.image import image_grid, load_image, load_mask, save_image
 from stylist.utils import StylistError, check_writable, seed_everything
 
@@ -46,6 +46,7 @@ def fashion_from_config(cfg: DictConfig) -> dict[str, Any]:
     """Run the pipeline described by ``cfg``; returns the JSON record it wrote."""
     seed_everything(cfg.seed)
     styles = chosen_styles(cfg)
+    check_composite(cfg.feather, cfg.color)
     output = Path(cfg.output)
     if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         raise StylistError(f"output must end in .png or .jpg, got {output}")

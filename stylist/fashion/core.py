@@ -35,6 +35,7 @@ __all__ = [
     "feather_mask",
     "composite",
     "transfer_color",
+    "check_composite",
     "restyle",
 ]
 
@@ -129,6 +130,15 @@ class FashionResult:
 Stylize = Callable[[torch.Tensor, str, list[torch.Tensor]], torch.Tensor]
 
 
+def check_composite(feather: Any, color: str) -> None:
+    """``feather`` a whole number of pixels >= 0 and ``color`` one of :data:`COLOR_MODES`, else a
+    user error (callers check them before segmenting or stylizing anything)."""
+    if isinstance(feather, bool) or not isinstance(feather, int) or feather < 0:
+        raise StylistError(f"feather must be a whole number of pixels >= 0 (0: hard edges), got {feather!r}")
+    if color not in COLOR_MODES:
+        raise StylistError(f"color must be one of {COLOR_MODES}, not '{color}'")
+
+
 def restyle(
     photo: torch.Tensor,
     class_map: torch.Tensor,
@@ -153,8 +163,7 @@ def restyle(
     """
     if tuple(class_map.shape) != tuple(photo.shape[-2:]):
         raise StylistError(f"class map is {tuple(class_map.shape)} but the photo is {tuple(photo.shape[-2:])}")
-    if color not in COLOR_MODES:
-        raise StylistError(f"color must be one of {COLOR_MODES}, not '{color}'")
+    check_composite(feather, color)
     masks = part_masks(class_map, list(styles))
     found = part_shares(class_map)
     missing = [part for part, mask in masks.items() if not mask.any()]

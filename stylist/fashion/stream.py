@@ -36,7 +36,7 @@ import cv2
 import numpy as np
 import torch
 
-from stylist.fashion.core import COLOR_MODES, Stylize, part_index, restyle
+from stylist.fashion.core import Stylize, check_composite, part_index, restyle
 from stylist.utils import StylistError
 
 __all__ = ["StreamFrame", "FashionStream", "segmenter_probabilities", "frame_tensor", "frame_array", "STAGES"]
@@ -174,8 +174,7 @@ class FashionStream:
         for name, value in (("smoothing", smoothing), ("temporal", temporal)):
             if not 0 <= value < 1:
                 raise StylistError(f"{name} must be in [0, 1), got {value}")
-        if color not in COLOR_MODES:
-            raise StylistError(f"color must be one of {COLOR_MODES}, not '{color}'")
+        check_composite(feather, color)
         if flow_preset not in self.PRESETS:
             raise StylistError(f"flow_preset must be one of {sorted(self.PRESETS)}, not '{flow_preset}'")
         self.probabilities, self.stylise, self.styles = probabilities, stylise, dict(styles)
