@@ -42,6 +42,17 @@ __all__ = ["MethodResult", "Method", "METHODS", "register", "get_method", "Gatys
 LossFactory = Callable[[nn.Module], nn.Module]
 
 
+def _check_unit_range(what: str, image: torch.Tensor) -> None:
+    """Images are float RGB in [0, 1] (:func:`stylist.image.load_image`); a 0-255 tensor (a PIL or
+    NumPy image not divided by 255) or an ImageNet-normalised one would be stylised into noise
+    without a word. The overshoot of a bicubic resize (a few hundredths) is tolerated."""
+    if not image.is_floating_point():
+        raise StylistError(f"{what} must be a float tensor in [0, 1], got {image.dtype} (divide 0-255 images by 255)")
+    low, high = float(image.min()), float(image.max())
+    if low < -0.25 or high > 1.25:
+        raise StylistError(f"{what} must be in [0, 1], got values in [{low:.3g}, {high:.3g}] (divide 0-255 images by 255)")
+
+
 @dataclass
 class MethodResult:
     """What every method returns: the image, a per-iteration loss history (may be empty) and facts
@@ -88,6 +99,8 @@ class Method:
             raise StylistError(f"content must be 1 x 3 x H x W, got {tuple(content.shape)}")
         if "style" in self.needs and not styles:
             raise StylistError(f"{self.name} needs at least one style image")
+        for what, image in [("content", content), *((f"style {i}", style) for i, style in enumerate(styles))]:
+            _check_unit_range(what, image)
         if masks is not None and "style" in self.needs and len(masks) != len(styles):
             raise StylistError(f"{len(masks)} masks for {len(styles)} styles: give one mask per style")
         return self.run(content, styles, None if masks is None else list(masks), blend, seed=seed, progress=progress)

@@ -58,7 +58,13 @@ def test_every_method_runs_with_the_one_signature(compose_cfg, tiny_models, name
     assert result.image.shape == content.shape and torch.isfinite(result.image).all()
     assert 0 <= result.image.min() and result.image.max() <= 1
     assert not torch.equal(result.image, content)
+    with pytest.raises(StylistError, match=r"content must be in \[0, 1\].*divide 0-255 images by 255"):
+        method(content * 255, styles, progress=False)  # a PIL/NumPy image not divided by 255
+    with pytest.raises(StylistError, match="content must be a float tensor"):
+        method((content * 255).to(torch.uint8), styles, progress=False)
     if "style" in method.needs:
+        with pytest.raises(StylistError, match=r"style 0 must be in \[0, 1\]"):
+            method(content, [(style - 0.45) / 0.225], progress=False)  # ImageNet-normalised
         with pytest.raises(StylistError, match="needs at least one style image"):
             method(content, [], progress=False)
         with pytest.raises(StylistError, match="one mask per style"):
