@@ -58,6 +58,9 @@ def video_from_config(cfg: DictConfig) -> dict[str, Any]:
         raise StylistError(f"output must end in {', '.join(VIDEO_SUFFIXES)}, got {output}")
     if cfg.height is not None and (int(cfg.height) < 16 or int(cfg.height) % 2):
         raise StylistError(f"height must be an even number >= 16, got {cfg.height}")
+    max_frames = cfg.max_frames
+    if max_frames is not None and (isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1):
+        raise StylistError(f"max_frames must be a whole number >= 1 (null: every frame), got {max_frames!r}")
     source = open_video(cfg.input)
 
     start = time.perf_counter()
@@ -74,9 +77,9 @@ def video_from_config(cfg: DictConfig) -> dict[str, Any]:
     load_seconds = time.perf_counter() - start
 
     frames = resized(iter(source), cfg.height)
-    if cfg.max_frames is not None:
-        frames = itertools.islice(frames, int(cfg.max_frames))
-    known = [n for n in (source.frames, cfg.max_frames) if n is not None]
+    if max_frames is not None:
+        frames = itertools.islice(frames, max_frames)
+    known = [n for n in (source.frames, max_frames) if n is not None]
     total = min(known) if known else None
     parts = list(styles)
 
