@@ -73,6 +73,8 @@ def gram_matrix(features: torch.Tensor, guide: torch.Tensor | None = None) -> to
     each position is weighted and the mean is over the guided area only:
     ``G_m = (F * m) F^T / (C * sum(m))``. An all-zero guide is an error.
     """
+    if features.dim() != 4:
+        raise StylistError(f"gram_matrix takes B x C x H x W features, got shape {tuple(features.shape)}")
     batch, channels, height, width = features.shape
     flat = features.reshape(batch, channels, height * width)
     if guide is None:
@@ -106,7 +108,10 @@ class _WeightedGram(torch.autograd.Function):
 
 
 def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Feature reconstruction loss (Gatys et al. 2016; Johnson et al. 2016): ``mean((F - P)^2)``."""
+    """Feature reconstruction loss (Gatys et al. 2016; Johnson et al. 2016): ``mean((F - P)^2)``
+    (a target with batch 1 serves every image of the batch)."""
+    if target.shape[1:] != features.shape[1:] or target.shape[0] not in (1, features.shape[0]):
+        raise StylistError(f"content target {tuple(target.shape)} does not match features {tuple(features.shape)}")
     return F.mse_loss(features, target.expand_as(features))
 
 
@@ -151,6 +156,11 @@ def ssim_loss(image: torch.Tensor, target: torch.Tensor, window: int = 11, sigma
     Local means and (co)variances are computed in float32 even under autocast: ``E[x^2] - E[x]^2``
     cancels too much in bf16. Unlike a pixel MSE it punishes noise in flat regions (sky, walls)
     as much as a blurred edge, so a reconstruction trained with it keeps flat regions flat."""
+    if image.shape != target.shape or image.dim() != 4 or min(image.shape[-2:]) < window:
+        raise StylistError(
+            f"ssim_loss takes two B x C x H x W images of one shape, each side at least {window} px; "
+            f"got {tuple(image.shape)} and {tuple(target.shape)}"
+        )
     with torch.autocast(image.device.type, enabled=False):
         x, y = image.float(), target.float()
         taps = torch.arange(window, dtype=torch.float32, device=x.device) - (window - 1) / 2

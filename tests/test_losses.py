@@ -204,3 +204,17 @@ def test_perceptual_guided_mode_uses_masks(perceptual):
     assert grad[:, 24:].sum() == 0 and grad[:, :16].sum() > 0
     with pytest.raises(StylistError, match="region masks"):
         perceptual.set_style([style, style], masks=[mask])
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: gram_matrix(torch.rand(3, 4)), r"gram_matrix takes B x C x H x W features, got shape \(3, 4\)"),
+        (lambda: content_loss(torch.rand(1, 4, 8, 8), torch.rand(1, 4, 6, 6)), "content target .* does not match"),
+        (lambda: ssim_loss(torch.rand(1, 3, 16, 16), torch.rand(1, 3, 8, 8)), "two B x C x H x W images of one shape"),
+        (lambda: ssim_loss(torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8)), "each side at least 11 px"),
+    ],
+)
+def test_shape_mistakes_in_a_notebook_are_named(call, message):
+    with pytest.raises(StylistError, match=message):  # were torch's unpack/expand/conv2d errors
+        call()
