@@ -42,12 +42,22 @@ __all__ = ["MethodResult", "Method", "METHODS", "register", "get_method", "Gatys
 LossFactory = Callable[[nn.Module], nn.Module]
 
 
-def _check_unit_range(what: str, image: torch.Tensor) -> None:
-    """Images are float RGB in [0, 1] (:func:`stylist.image.load_image`); a 0-255 tensor (a PIL or
-    NumPy image not divided by 255) or an ImageNet-normalised one would be stylised into noise
-    without a word. The overshoot of a bicubic resize (a few hundredths) is tolerated."""
+def _check_image(what: str, image: torch.Tensor) -> None:
+    """Images are ``1 x 3 x H x W`` float RGB in [0, 1] with sides of at least
+    :data:`~stylist.image.MIN_SIDE` px (what :func:`stylist.image.load_image` returns). A 0-255
+    tensor (a PIL or NumPy image not divided by 255) or an ImageNet-normalised one would be
+    stylised into noise without a word; the overshoot of a bicubic resize (a few hundredths) is
+    tolerated."""
+    from stylist.image import MIN_SIDE
+
+    if image.dim() != 4 or image.shape[:2] != (1, 3):
+        raise StylistError(f"{what} must be 1 x 3 x H x W, got {tuple(image.shape)}")
+    if min(image.shape[-2:]) < MIN_SIDE:
+        raise StylistError(f"{what} is {tuple(image.shape[-2:])} px; at least {MIN_SIDE} px per side is needed")
     if not image.is_floating_point():
         raise StylistError(f"{what} must be a float tensor in [0, 1], got {image.dtype} (divide 0-255 images by 255)")
+    if not bool(torch.isfinite(image).all()):
+        raise StylistError(f"{what} has NaN or infinite values")
     low, high = float(image.min()), float(image.max())
     if low < -0.25 or high > 1.25:
         raise StylistError(f"{what} must be in [0, 1], got values in [{low:.3g}, {high:.3g}] (divide 0-255 images by 255)")
@@ -95,12 +105,14 @@ class Method:
     ) -> MethodResult:
         """Stylise ``content`` (see the module docstring for the arguments)."""
         styles = list(styles or [])
-        if content.dim() != 4 or content.shape[:2] != (1, 3):
-            raise StylistError(f"content must be 1 x 3 x H x W, got {tuple(content.shape)}")
+        _check_image("content", content)
         if "style" in self.needs and not styles:
             raise StylistError(f"{self.name} needs at least one style image")
-        for what, image in [("content", content), *((f"style {i}", style) for i, style in enumerate(styles))]:
-            _check_unit_range(what, image)
+        for index, style in enumerate(styles):
+            _check_image(f"style {index}", style)
+        for index, mask in enumerate(masks or []):
+            if mask.dim() != 4 or mask.shape[:2] != (1, 1):
+                raise StylistError(f"mask {index} must be 1 x 1 x H x W (any H x W: resized), got {tuple(mask.shape)}")
         if masks is not None and "style" in self.needs and len(masks) != len(styles):
             raise StylistError(f"{len(masks)} masks for {len(styles)} styles: give one mask per style")
         return self.run(content, styles, None if masks is None else list(masks), blend, seed=seed, progress=progress)

@@ -62,9 +62,15 @@ def test_every_method_runs_with_the_one_signature(compose_cfg, tiny_models, name
         method(content * 255, styles, progress=False)  # a PIL/NumPy image not divided by 255
     with pytest.raises(StylistError, match="content must be a float tensor"):
         method((content * 255).to(torch.uint8), styles, progress=False)
+    with pytest.raises(StylistError, match="content has NaN or infinite values"):
+        method(content * float("nan"), styles, progress=False)
+    with pytest.raises(StylistError, match=r"mask 0 must be 1 x 1 x H x W"):
+        method(content, styles, [torch.ones(1, 3, 32, 40)] * max(len(styles), 1), progress=False)
     if "style" in method.needs:
         with pytest.raises(StylistError, match=r"style 0 must be in \[0, 1\]"):
             method(content, [(style - 0.45) / 0.225], progress=False)  # ImageNet-normalised
+        with pytest.raises(StylistError, match=r"style 0 is \(4, 4\) px; at least 16"):
+            method(content, [torch.rand(1, 3, 4, 4)], progress=False)  # was a pooling RuntimeError in WCT
         with pytest.raises(StylistError, match="needs at least one style image"):
             method(content, [], progress=False)
         with pytest.raises(StylistError, match="one mask per style"):
