@@ -37,7 +37,7 @@ def method_stylize(
     style_images: dict[tuple[str, int], torch.Tensor] = {}
     for style in dict.fromkeys(styles):
         if "style" in method.needs:
-            load_image(style, size=32)  # resolves the name and decodes the file: a bad one fails now
+            load_image(style)  # resolves the name and decodes the file: a bad one fails now
         else:
             by_model[style] = method.with_model(style)
             by_model[style].network()
