@@ -18,6 +18,8 @@ import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 
+from stylist.utils import StylistError
+
 __all__ = ["TrainingModule"]
 
 # Lightning warns whenever a module overrides a batch hook while a datamodule is used; ours only
@@ -72,7 +74,10 @@ class TrainingModule(pl.LightningModule):
     def configure_optimizers(self) -> Any:
         groups = [dict(group) for group in self.parameter_groups()]
         scales = [group.pop("lr_scale", 1.0) for group in groups]
-        optimizer = self.optimizer_factory(groups)
+        try:
+            optimizer = self.optimizer_factory(groups)
+        except ValueError as err:  # torch.optim's own checks, e.g. "Invalid learning rate: -1"
+            raise StylistError(f"model.optimizer: {err}") from None
         for group, scale in zip(optimizer.param_groups, scales):
             group["lr"] *= scale
         if self.scheduler_factory is None:

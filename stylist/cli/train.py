@@ -32,7 +32,7 @@ def train_from_config(cfg: DictConfig) -> dict[str, float]:
     if cfg.get("model") is None or cfg.get("data") is None:
         experiments = sorted(path.stem for path in (Path(CONFIG_DIR) / "experiment").glob("*.yaml"))
         raise StylistError(f"choose an experiment: python -m stylist.train +experiment=<name>, one of {experiments}")
-    check_accelerator(cfg)
+    check_trainer(cfg)
     pl.seed_everything(cfg.seed, workers=True)
     datamodule: pl.LightningDataModule = instantiate(cfg.data)
     model: pl.LightningModule = instantiate(cfg.model)
@@ -54,10 +54,15 @@ def train_from_config(cfg: DictConfig) -> dict[str, float]:
     return metrics
 
 
-def check_accelerator(cfg: DictConfig) -> None:
-    """A GPU trainer (``trainer=gpu``, the paper-scale experiments) on a machine without a CUDA GPU is
-    a user error, said in one line before anything is built (Lightning would say "No supported gpu
-    backend found!" after the data and model were), naming the experiment's CPU config if it has one."""
+def check_trainer(cfg: DictConfig) -> None:
+    """Trainer settings that Lightning would refuse only after the data and model were built, or in
+    its own words: ``max_steps``/``max_epochs`` not whole numbers (``-1``: no limit), and a GPU
+    trainer (``trainer=gpu``, the paper-scale experiments) on a machine without a CUDA GPU (Lightning:
+    "No supported gpu backend found!"), which names the experiment's CPU config if it has one."""
+    for key in ("max_steps", "max_epochs"):
+        value = cfg.trainer.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < -1):
+            raise StylistError(f"trainer.{key} must be a whole number (-1: no limit), got {value!r}")
     accelerator = str(cfg.trainer.get("accelerator", "auto"))
     if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
         cpu_config = f"{cfg.get('task_name')}_cpu"

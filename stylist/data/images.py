@@ -166,6 +166,7 @@ class ImageFolderDataModule(ResumableDataModule):
         seed: int = 0,
     ) -> None:
         super().__init__()
+        self.check_loader_settings(batch_size, num_workers)
         self.root, self.seed = root, seed
         self.patterns, self.samples = [str(p) for p in patterns], [str(s) for s in samples]
         self.exclude = [str(e) for e in exclude]

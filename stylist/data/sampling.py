@@ -104,6 +104,17 @@ class ResumableDataModule(pl.LightningDataModule):
     _batch_size: int = 1
     _resume: tuple[int, int] | None = None
 
+    @staticmethod
+    def check_loader_settings(batch_size: int, num_workers: int, val_batch_size: int | None = None) -> None:
+        """``batch_size`` (and ``val_batch_size`` unless ``None``) whole numbers >= 1 and ``num_workers``
+        >= 0: refused when the data module is built, not when Lightning builds its loaders mid-run."""
+        settings = [("batch_size", batch_size, 1), ("val_batch_size", val_batch_size, 1)]
+        for name, value, least in [*settings, ("num_workers", num_workers, 0)]:
+            if name == "val_batch_size" and value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise StylistError(f"data.{name} must be a whole number >= {least}, got {value!r}")
+
     def epoch_sampler(self, num_items: int, seed: int, batch_size: int, presence: np.ndarray | None = None,
                       balanced_fraction: float = 0.0) -> EpochSampler:  # fmt: skip
         """A new training sampler (see :class:`EpochSampler`) carrying the checkpoint's resume point,

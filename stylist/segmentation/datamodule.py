@@ -126,6 +126,7 @@ class ModaNetDataModule(ResumableDataModule):
         max_images: int | None = None,
     ) -> None:
         super().__init__()
+        self.check_loader_settings(batch_size, num_workers, val_batch_size)
         self.save_hyperparameters(logger=False)
         if (pseudo_labels or balanced_fraction) and not feature_cache:
             raise StylistError("data.pseudo_labels and data.balanced_fraction need data.feature_cache (they train from the cache)")

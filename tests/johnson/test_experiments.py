@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from stylist.cli import CONFIG_DIR
+from stylist.cli import CONFIG_DIR, user_error
 from stylist.cli.train import train_from_config
 from stylist.utils import StylistError
 
@@ -40,3 +40,18 @@ def test_gpu_experiment_without_a_gpu_is_one_clear_error(compose_cfg):
     expected = "no CUDA GPU: add trainer=cpu, or run +experiment=johnson_starry_cpu"
     with pytest.raises(StylistError, match=re.escape(expected)):
         train_from_config(cfg)
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("trainer.max_steps=abc", "trainer.max_steps must be a whole number"),  # was a TypeError in Lightning
+        ("data.batch_size=0", "data.batch_size must be a whole number >= 1"),  # was a DataLoader ValueError mid-fit
+        ("model.optimizer.lr=-1", "model.optimizer: Invalid learning rate: -1"),  # was torch.optim's traceback
+    ],
+)
+def test_bad_training_settings_are_one_clear_error(compose_cfg, tiny_folder, override, message):
+    overrides = ["+experiment=johnson_starry_cpu", f"data.root={tiny_folder}", "model.style=swirls", *TINY, override]
+    with pytest.raises(Exception) as raised:  # Hydra wraps errors raised while instantiating
+        train_from_config(compose_cfg("train", overrides))
+    assert re.search(message, user_error(raised.value) or "")  # the one line the CLI prints
