@@ -26,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping, Sequence, TypeVar
@@ -56,9 +57,9 @@ def _check_image(what: str, image: torch.Tensor) -> None:
         raise StylistError(f"{what} is {tuple(image.shape[-2:])} px; at least {MIN_SIDE} px per side is needed")
     if not image.is_floating_point():
         raise StylistError(f"{what} must be a float tensor in [0, 1], got {image.dtype} (divide 0-255 images by 255)")
-    if not bool(torch.isfinite(image).all()):
+    low, high = (float(value) for value in torch.aminmax(image))  # one pass; NaN and inf show up here too
+    if not (math.isfinite(low) and math.isfinite(high)):
         raise StylistError(f"{what} has NaN or infinite values")
-    low, high = float(image.min()), float(image.max())
     if low < -0.25 or high > 1.25:
         raise StylistError(f"{what} must be in [0, 1], got values in [{low:.3g}, {high:.3g}] (divide 0-255 images by 255)")
 

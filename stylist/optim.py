@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from stylist.image import MIN_SIDE, longest_side_shape, resize_longest
 from stylist.losses import PerceptualLoss
-from stylist.utils import StylistError
+from stylist.utils import StylistError, check_whole_number, is_positive_number
 
 __all__ = ["OptimisationResult", "optimise_over_scales"]
 
@@ -194,12 +194,11 @@ def _check_budget(optimizer: str, iterations: Any, scales: Sequence[Any], conten
     not a positive number or leaves the content under ``MIN_SIDE`` px on a side."""
     if optimizer not in ("lbfgs", "adam"):
         raise StylistError(f"optimizer must be 'lbfgs' or 'adam', not '{optimizer}'")
-    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
-        raise StylistError(f"iterations must be a whole number of at least 1, got {iterations!r}")
+    check_whole_number("iterations", iterations, 1)
     if not scales:
         raise StylistError("scales is empty: give at least one, e.g. (1.0,)")
     for scale in scales:
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < float("inf"):
+        if not is_positive_number(scale):
             raise StylistError(f"scales must be positive numbers (fractions of the content size), got {list(scales)}")
         height, width = longest_side_shape(*content.shape[-2:], _rescaled_longest(content, scale))
         if min(height, width) < MIN_SIDE:

@@ -25,6 +25,8 @@ __all__ = [
     "check_writable",
     "load_torch_file",
     "normalised_weights",
+    "check_whole_number",
+    "is_positive_number",
     "cache_dir",
     "sha256_of_file",
 ]
@@ -151,6 +153,25 @@ def normalised_weights(weights: Sequence[float] | Mapping[Any, float] | None, n:
     if len(values) != n or any(v < 0 or not math.isfinite(v) for v in values) or sum(values) <= 0:
         raise StylistError(f"{what}: need {n} non-negative numbers with a positive sum, got {values}")
     return [v / sum(values) for v in values]
+
+
+def check_whole_number(name: str, value: Any, least: int, note: str = "") -> int:
+    """``value`` if it is an ``int`` (not a ``bool``) of at least ``least``, else a user error
+    ``"<name> must be a whole number >= <least><note>, got <value>"``; the one check of counts and
+    sizes given in configs (iterations, threads, batch sizes, frames...).
+
+    Example:
+        >>> check_whole_number("threads", 2, 1)
+        2
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise StylistError(f"{name} must be a whole number >= {least}{note}, got {value!r}")
+    return value
+
+
+def is_positive_number(value: Any) -> bool:
+    """Whether ``value`` is a finite number above 0 (an ``int`` or ``float``, not a ``bool``)."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and 0 < value < math.inf
 
 
 def cpu_has_fast_bf16() -> bool:

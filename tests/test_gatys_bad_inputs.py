@@ -20,7 +20,7 @@ def pair():
 @pytest.mark.parametrize(
     "options, message",
     [
-        ({"iterations": 0}, "iterations must be a whole number of at least 1, got 0"),
+        ({"iterations": 0}, "iterations must be a whole number >= 1, got 0"),
         ({"iterations": -5}, "iterations must be"),
         ({"scales": [0, -1]}, r"scales must be positive numbers .* got \[0, -1\]"),
         ({"scales": []}, "scales is empty"),

@@ -25,7 +25,7 @@ from stylist.image import check_size, image_grid, load_image, save_image
 from stylist.methods import Method
 from stylist.metrics import content_distance, style_distance, transfer_scores
 from stylist.models import shipped
-from stylist.utils import StylistError, atomic_write, seed_everything
+from stylist.utils import StylistError, atomic_write, check_whole_number, seed_everything
 
 log = logging.getLogger("stylist.compare")
 
@@ -140,9 +140,8 @@ def compare_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
 
 def _check_settings(cfg: DictConfig) -> None:
     """What would otherwise fail after minutes of work (a bad second size) or as a traceback."""
-    threads = cfg.threads
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-        raise StylistError(f"threads must be a whole number of at least 1 (null: torch's default), got {threads!r}")
+    if cfg.threads is not None:
+        check_whole_number("threads", cfg.threads, 1, " (null: torch's default)")
     for key in ("contents", "styles", "sizes", "run"):
         if not plain(cfg[key]):
             raise StylistError(f"{key} is empty: give at least one, e.g. {key}=[...]")

@@ -15,7 +15,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from stylist.cli import CONFIG_DIR, user_errors_exit
-from stylist.utils import StylistError
+from stylist.utils import StylistError, check_whole_number
 
 log = logging.getLogger("stylist.train")
 
@@ -60,9 +60,8 @@ def check_trainer(cfg: DictConfig) -> None:
     trainer (``trainer=gpu``, the paper-scale experiments) on a machine without a CUDA GPU (Lightning:
     "No supported gpu backend found!"), which names the experiment's CPU config if it has one."""
     for key in ("max_steps", "max_epochs"):
-        value = cfg.trainer.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < -1):
-            raise StylistError(f"trainer.{key} must be a whole number (-1: no limit), got {value!r}")
+        if cfg.trainer.get(key) is not None:
+            check_whole_number(f"trainer.{key}", cfg.trainer.get(key), -1, " (-1: no limit)")
     accelerator = str(cfg.trainer.get("accelerator", "auto"))
     if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
         cpu_config = f"{cfg.get('task_name')}_cpu"

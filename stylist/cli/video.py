@@ -24,7 +24,7 @@ from stylist.cli.fashion import chosen_styles
 from stylist.cli.records import run_record, write_record
 from stylist.fashion import method_stylize, part_index
 from stylist.fashion.stream import FashionStream, StreamFrame, frame_array, segmenter_probabilities
-from stylist.utils import StylistError, seed_everything
+from stylist.utils import StylistError, check_whole_number, seed_everything
 from stylist.videoio import VIDEO_SUFFIXES, open_video, write_video
 
 log = logging.getLogger("stylist.fashion.video")
@@ -59,8 +59,8 @@ def video_from_config(cfg: DictConfig) -> dict[str, Any]:
     if cfg.height is not None and (int(cfg.height) < 16 or int(cfg.height) % 2):
         raise StylistError(f"height must be an even number >= 16, got {cfg.height}")
     max_frames = cfg.max_frames
-    if max_frames is not None and (isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1):
-        raise StylistError(f"max_frames must be a whole number >= 1 (null: every frame), got {max_frames!r}")
+    if max_frames is not None:
+        check_whole_number("max_frames", max_frames, 1, " (null: every frame)")
     source = open_video(cfg.input)
 
     start = time.perf_counter()

@@ -23,7 +23,7 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import Sampler
 
-from stylist.utils import StylistError
+from stylist.utils import StylistError, check_whole_number
 
 __all__ = ["EpochSampler", "ResumableDataModule", "split_key"]
 
@@ -112,8 +112,7 @@ class ResumableDataModule(pl.LightningDataModule):
         for name, value, least in [*settings, ("num_workers", num_workers, 0)]:
             if name == "val_batch_size" and value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise StylistError(f"data.{name} must be a whole number >= {least}, got {value!r}")
+            check_whole_number(f"data.{name}", value, least)
 
     def epoch_sampler(self, num_items: int, seed: int, batch_size: int, presence: np.ndarray | None = None,
                       balanced_fraction: float = 0.0) -> EpochSampler:  # fmt: skip

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from stylist.color import rgb_to_yiq, yiq_to_rgb
-from stylist.utils import StylistError
+from stylist.utils import StylistError, check_whole_number
 
 __all__ = [
     "CLASS_NAMES",
@@ -133,8 +133,7 @@ Stylize = Callable[[torch.Tensor, str, list[torch.Tensor]], torch.Tensor]
 def check_composite(feather: Any, color: str) -> None:
     """``feather`` a whole number of pixels >= 0 and ``color`` one of :data:`COLOR_MODES`, else a
     user error (callers check them before segmenting or stylizing anything)."""
-    if isinstance(feather, bool) or not isinstance(feather, int) or feather < 0:
-        raise StylistError(f"feather must be a whole number of pixels >= 0 (0: hard edges), got {feather!r}")
+    check_whole_number("feather", feather, 0, " (pixels; 0: hard edges)")
     if color not in COLOR_MODES:
         raise StylistError(f"color must be one of {COLOR_MODES}, not '{color}'")
 

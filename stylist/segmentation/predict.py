@@ -17,7 +17,7 @@ from stylist.segmentation.model import build_deeplab
 from stylist.segmentation.modanet import CLASS_NAMES
 from stylist.segmentation.transforms import pad_to_multiple
 from stylist.models import register_kind
-from stylist.utils import StylistError, cpu_has_fast_bf16, load_torch_file, warn_if_slow_bf16
+from stylist.utils import StylistError, cpu_has_fast_bf16, is_positive_number, load_torch_file, warn_if_slow_bf16
 
 __all__ = ["Segmenter", "segment", "load_segmenter", "build_shipped", "load_checkpoint", "shipping"]
 
@@ -74,9 +74,7 @@ class Segmenter(nn.Module):
         if flip is not None and not isinstance(flip, bool):
             raise StylistError(f"flip must be true, false or null (the segmenter's own setting), got {flip!r}")
         if scales is not None:
-            if isinstance(scales, (str, bytes)) or not all(
-                isinstance(s, (int, float)) and not isinstance(s, bool) and s > 0 for s in scales
-            ):
+            if isinstance(scales, (str, bytes)) or not all(is_positive_number(s) for s in scales):
                 raise StylistError(f"scales must be positive numbers, e.g. [0.75, 1, 1.25], got {scales!r}")
         return (self.flip if flip is None else flip,
                 self.scales if scales is None else tuple(float(s) for s in scales))  # fmt: skip

@@ -21,7 +21,7 @@ def test_ssim_is_one_for_identical_images():
     [
         ("contents=[]", "contents is empty"),
         ("run=[]", "run is empty"),
-        ("threads=-2", "threads must be a whole number of at least 1"),
+        ("threads=-2", "threads must be a whole number >= 1"),
         ("sizes=[32,0]", "sizes must be a whole number of pixels, at least 16, got 0"),  # before the 32 px runs
     ],
 )

@@ -32,7 +32,7 @@ def _run_cli(module, *args, cwd):
         ("size=abc", "size must be a whole number of pixels, got 'abc'"),
         ("style_size=-3", "size must be"),
         ("method.scales=[0,-1]", "scales must be positive numbers"),
-        ("method.iterations=0", "iterations must be a whole number of at least 1"),
+        ("method.iterations=0", "iterations must be a whole number >= 1"),
         ("size=40000", "size 40000 is above max_size 4096"),
         ("style_scale=200", "the style images would be 6400 px on their longest side"),
         ("style=[swirls,coffee]", None),  # fine: the next case only adds a negative blend

@@ -70,7 +70,7 @@ def test_user_errors_come_before_any_work(compose_cfg, tmp_path):
         "height=15": "even number",
         "style=no_such_model": "no shipped model or file 'no_such_model'",
         "max_frames=-1": "max_frames must be a whole number >= 1",  # was an islice traceback
-        "feather=-1": "feather must be a whole number of pixels >= 0",
+        "feather=-1": "feather must be a whole number >= 0",
     }
     for override, message in cases.items():
         overrides = [f"input={tmp_path / 'grey.mp4'}", f"output={tmp_path / 'out.mp4'}", override]

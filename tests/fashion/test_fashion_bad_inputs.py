@@ -53,8 +53,8 @@ def test_binary_mask_with_soft_edges_is_still_binary():
         (["styles={top: starry_night, pants: no_such_model}"], "no shipped model or file 'no_such_model'"),
         (TINY_GATYS + ["parts=[top]", "style=no_such_painting"], "image not found: no_such_painting"),
         (TINY_GATYS + ["parts=[top]", f"style={__file__}"], "cannot read image"),  # a file, but not an image
-        (["parts=[top]", "feather=-3"], "feather must be a whole number of pixels >= 0"),  # was taken as 0
-        (["parts=[top]", "feather=2.5"], "feather must be a whole number of pixels >= 0"),
+        (["parts=[top]", "feather=-3"], "feather must be a whole number >= 0"),  # was taken as 0
+        (["parts=[top]", "feather=2.5"], "feather must be a whole number >= 0"),
     ],
 )
 def test_bad_style_or_setting_fails_before_segmentation(compose_cfg, tmp_path, monkeypatch, overrides, message):
