@@ -21,8 +21,10 @@ the frozen layers.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -54,6 +56,29 @@ def _encoder(weights: str, freeze_until: str) -> VGG16Encoder:
     return encoder.eval()
 
 
+def _partial_folder(target: Path) -> Path:
+    """A private temporary folder for one builder of ``target``: ``<name>.partial-<pid>-<random>``.
+
+    Each process builds in its own, so two processes building the same cache (two training stages
+    started side by side) never delete or write into each other's files. Folders left by processes
+    that are no longer running (a crash, a killed job) are removed first: a cache is gigabytes."""
+    for stale in target.parent.glob(target.name + ".partial*"):
+        pid = stale.name.rsplit(".partial", 1)[1].split("-")[1:2]
+        if not (pid and pid[0].isdigit() and _process_is_running(int(pid[0]))):
+            shutil.rmtree(stale, ignore_errors=True)
+    return target.with_name(f"{target.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+
+
+def _process_is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def build_feature_cache(
     target: Path,
     records: Sequence[ImageRecord],
@@ -69,7 +94,8 @@ def build_feature_cache(
     """Compute and store the frozen features of ``records`` in ``target`` (skipped if complete).
 
     Args:
-        target: cache folder (written under a temporary name, then renamed).
+        target: cache folder (written under a temporary name of this process's, then renamed; when
+            another process completes the same cache first, its copy is kept and this one dropped).
         records: images, in order; with ``flips`` each is followed by its mirror image.
         load: ``record -> (PIL image, H x W uint8 mask)``.
         size: ``(height, width)`` canvas, multiples of 16.
@@ -89,9 +115,9 @@ def build_feature_cache(
     n = len(records) * copies
     with torch.no_grad():
         low_shape, high_shape = (t.shape[1:] for t in encoder.frozen_features(torch.zeros(1, 3, height, width)))
-    tmp = target.with_name(target.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _partial_folder(target)
+    tmp.mkdir()
     arrays = {
         "low": np.lib.format.open_memmap(tmp / "low.npy", "w+", np.float16, (n, *low_shape)),
         "high": np.lib.format.open_memmap(tmp / "high.npy", "w+", np.float16, (n, *high_shape)),
@@ -126,7 +152,10 @@ def build_feature_cache(
     meta = {"ids": [r.id for r in records], "flips": flips, "size": [height, width], "weights": weights,
             "freeze_until": freeze_until, "seconds": round(time.perf_counter() - start, 1)}  # fmt: skip
     (tmp / "meta.json").write_text(json.dumps(meta))
-    shutil.rmtree(target, ignore_errors=True)
+    if (target / "meta.json").is_file():  # another process finished the same cache meanwhile
+        shutil.rmtree(tmp, ignore_errors=True)
+        return target
+    shutil.rmtree(target, ignore_errors=True)  # an incomplete folder without meta.json
     tmp.rename(target)
     return target
 

@@ -8,7 +8,7 @@ from tiny_modanet import tiny_modanet  # noqa: F401  (fixture)
 
 from stylist.segmentation.datamodule import ModaNetDataModule
 from stylist.segmentation.encoder import VGG16Encoder
-from stylist.segmentation.features import CachedFeatures
+from stylist.segmentation.features import CachedFeatures, build_feature_cache
 from stylist.utils import StylistError
 
 
@@ -98,3 +98,31 @@ def test_balanced_crops_contain_the_rare_class(tiny_modanet, tmp_path):
         hits["centred"] += bool((sample["mask"] == belt).any())
         assert torch.equal(sample["mask"], dm.train_set[(0, seed, belt)]["mask"])  # a key fixes the sample
     assert hits["centred"] == trials and hits["random"] < trials * 0.8
+
+
+def test_two_builders_of_one_cache_do_not_break_each_other(tiny_modanet, tmp_path):
+    """Two training stages started side by side build the same cache: each builds in its own
+    temporary folder, the first to finish wins, the other drops its copy (it used to delete the
+    other's half-written files and fail on a missing folder). Leftovers of dead builders go."""
+    dm = _datamodule(tiny_modanet, tmp_path, scales=[1.0])
+    cache = dm.cache_specs()["train"][0]
+    records = [cache.dataset.annotations.images[i] for i in cache.dataset.ids]
+    settings = {"size": cache.size, "weights": cache.weights, "freeze_until": cache.freeze_until, "flips": True,
+                "keep_images": False}  # fmt: skip
+    cache.folder.parent.mkdir(parents=True)
+    dead = [cache.folder.with_name(cache.folder.name + suffix) for suffix in (".partial", ".partial-999999999-0a1b")]
+    for folder in dead:
+        folder.mkdir()
+    calls = []
+
+    def load_while_another_builds(record):
+        if not calls:  # the other builder runs start to finish while this one is at its first image
+            build_feature_cache(cache.folder, records, cache.dataset.load, **settings)
+        calls.append(record)
+        return cache.dataset.load(record)
+
+    build_feature_cache(cache.folder, records, load_while_another_builds, **settings)
+    assert len(calls) == len(records)  # this builder ran to the end too
+    assert sorted(p.name for p in cache.folder.parent.iterdir()) == [cache.folder.name]  # no partial folders left
+    sample = CachedFeatures([cache.folder])[0]
+    assert sample["high"].shape == (512, 4, 3) and torch.isfinite(sample["high"]).all()
