@@ -9,6 +9,8 @@
 #   STAGE: cache | teacher | eval_teacher | pseudo | student_cache | student | eval_student | baseline_eval
 # ROUND=2 (3, ...) repeats pseudo | student_cache | student | eval_student with the previous round's
 # student as the labeller and the start: pseudo_labels2/, task deeplab_modanet_cpu512_student2, ...
+# LABELLER=deeplab_modanet_ccp (a shipped segmenter's name or a .ckpt) labels and starts that round
+# instead, e.g. on a machine where the previous round's checkpoints are gone.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-/work/main/.venv/bin/python}
@@ -20,11 +22,11 @@ shift
 ROUND=${ROUND:-1}
 teacher=$OUT/train/deeplab_modanet_cpu512
 if [ "$ROUND" -le 1 ]; then
-  labeller=$teacher suffix= round=()
+  labeller=${LABELLER:-$teacher/checkpoints/last.ckpt} suffix= round=()
 else
   suffix=$ROUND previous=$([ "$ROUND" -gt 2 ] && echo $((ROUND - 1)))
-  labeller=$OUT/train/deeplab_modanet_cpu512_student$previous
-  round=("task_name=deeplab_modanet_cpu512_student$suffix" "model.init_from=$labeller/checkpoints/last.ckpt"
+  labeller=${LABELLER:-$OUT/train/deeplab_modanet_cpu512_student$previous/checkpoints/last.ckpt}
+  round=("task_name=deeplab_modanet_cpu512_student$suffix" "model.init_from=$labeller"
          "data.pseudo_labels.dir=$OUT/pseudo_labels$suffix")
 fi
 student=$OUT/train/deeplab_modanet_cpu512_student$suffix
@@ -33,7 +35,7 @@ case $stage in
   cache) cmd=("$PY" experiments/deeplab_modanet_cpu/build_cache.py +experiment=deeplab_modanet_cpu512 "paths.output_dir=$OUT") ;;
   teacher) cmd=("$PY" -m stylist.train +experiment=deeplab_modanet_cpu512 "paths.output_dir=$OUT" $(resume "$teacher")) ;;
   eval_teacher) cmd=("$PY" -m stylist.evaluate task=segmentation "checkpoint=$teacher/checkpoints/last.ckpt" panel=8 "output_dir=$OUT/eval_teacher") ;;
-  pseudo) cmd=("$PY" experiments/deeplab_modanet_cpu/pseudo_labels.py "$labeller/checkpoints/last.ckpt" "$OUT/pseudo_labels$suffix" --flip) ;;
+  pseudo) cmd=("$PY" experiments/deeplab_modanet_cpu/pseudo_labels.py "$labeller" "$OUT/pseudo_labels$suffix" --flip) ;;
   student_cache) cmd=("$PY" experiments/deeplab_modanet_cpu/build_cache.py +experiment=deeplab_modanet_cpu512_student "paths.output_dir=$OUT" "${round[@]}") ;;
   student) cmd=("$PY" -m stylist.train +experiment=deeplab_modanet_cpu512_student "paths.output_dir=$OUT" "${round[@]}" $(resume "$student")) ;;
   eval_student) cmd=("$PY" -m stylist.evaluate task=segmentation "checkpoint=$student/checkpoints/last.ckpt" panel=8 "output_dir=$OUT/eval_student$suffix") ;;

@@ -57,7 +57,8 @@ def main() -> None:
     parser.add_argument("--bf16", choices=onoff, default="false",
                         help="segment() runs the network under bf16 autocast (auto: where the CPU has native bf16)")
     parser.add_argument("--channels-last", choices=onoff, default="false", help="segment() runs the network channels-last")
-    parser.add_argument("--machine", default="2-core CPU, 1 thread")
+    parser.add_argument("--machine", default="2-core CPU")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads the training ran with")
     args = parser.parse_args()
     checkpoint = args.run_dir / "checkpoints" / "last.ckpt"
     steps = int(torch.load(checkpoint, map_location="cpu", weights_only=False)["global_step"])
@@ -72,8 +73,8 @@ def main() -> None:
         steps=steps,
         train_seconds=args.train_seconds,
         metrics={"val": _scores(args.scores), "val_single_pass": _scores(args.scores_single)},
-        command="OMP_NUM_THREADS=1 python -m stylist.train " + " ".join(overrides),
-        machine=args.machine,
+        command=f"OMP_NUM_THREADS={args.threads} python -m stylist.train " + " ".join(overrides),
+        machine=f"{args.machine}, {args.threads} thread{'s' if args.threads > 1 else ''}",
         extra={
             "data": "../shared/data/modanet_ccp: annotations/modanet_ccp_train.json (train), modanet_ccp_val.json (val)",
             "epochs": round(steps / _steps_per_epoch(config), 2),
