@@ -108,11 +108,10 @@ class ResumableDataModule(pl.LightningDataModule):
     def check_loader_settings(batch_size: int, num_workers: int, val_batch_size: int | None = None) -> None:
         """``batch_size`` (and ``val_batch_size`` unless ``None``) whole numbers >= 1 and ``num_workers``
         >= 0: refused when the data module is built, not when Lightning builds its loaders mid-run."""
-        settings = [("batch_size", batch_size, 1), ("val_batch_size", val_batch_size, 1)]
-        for name, value, least in [*settings, ("num_workers", num_workers, 0)]:
-            if name == "val_batch_size" and value is None:
-                continue
-            check_whole_number(f"data.{name}", value, least)
+        check_whole_number("data.batch_size", batch_size, 1)
+        if val_batch_size is not None:
+            check_whole_number("data.val_batch_size", val_batch_size, 1)
+        check_whole_number("data.num_workers", num_workers, 0)
 
     def epoch_sampler(self, num_items: int, seed: int, batch_size: int, presence: np.ndarray | None = None,
                       balanced_fraction: float = 0.0) -> EpochSampler:  # fmt: skip

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -63,19 +64,19 @@ def _partial_folder(target: Path) -> Path:
     started side by side) never delete or write into each other's files. Folders left by processes
     that are no longer running (a crash, a killed job) are removed first: a cache is gigabytes."""
     for stale in target.parent.glob(target.name + ".partial*"):
-        pid = stale.name.rsplit(".partial", 1)[1].split("-")[1:2]
-        if not (pid and pid[0].isdigit() and _process_is_running(int(pid[0]))):
+        owner = re.fullmatch(r"\.partial-(\d+)-\w+", stale.name[len(target.name) :])
+        if owner is None or not _process_is_running(int(owner[1])):
             shutil.rmtree(stale, ignore_errors=True)
     return target.with_name(f"{target.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}")
 
 
 def _process_is_running(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # it exists, under another user
+        pass
     return True
 
 
