@@ -71,3 +71,12 @@ def test_errors(tmp_path):
     with pytest.raises(StylistError, match="no frames"):
         write_video(tmp_path / "empty.mp4", [], 25)
     assert not (tmp_path / "empty.mp4").exists()
+
+
+@pytest.mark.parametrize(
+    ("frames", "size", "message"),
+    [(0, (64, 48), "frames_per_shot"), (4, (-5, 48), "frame height"), (4, (64, 8), "frame width")],
+)
+def test_make_clip_refuses_sizes_and_counts_it_cannot_sample(frames, size, message):
+    with pytest.raises(StylistError, match=message):
+        make_clip([np.zeros((160, 120, 3), np.uint8)], frames_per_shot=frames, size=size)

@@ -16,7 +16,7 @@ from omegaconf import DictConfig
 
 from stylist.cli import CONFIG_DIR, user_errors_exit
 from stylist.cli.records import run_record, to_json, write_record
-from stylist.utils import StylistError, atomic_write, check_writable
+from stylist.utils import StylistError, atomic_write, check_whole_number, check_writable
 
 
 def evaluate_segmentation(cfg: DictConfig) -> dict[str, Any]:
@@ -25,6 +25,7 @@ def evaluate_segmentation(cfg: DictConfig) -> dict[str, Any]:
     from stylist.segmentation.visualize import plot_confusion
 
     out = Path(cfg.output_dir)
+    check_whole_number("panel", cfg.panel, 0, " (rows in panel.png; 0: none)")
     check_writable(out / "scores.json")
     start = time.perf_counter()
     segmenter = load_segmenter(str(cfg.checkpoint)).use(bf16=cfg.get("bf16"), channels_last=cfg.get("channels_last"))

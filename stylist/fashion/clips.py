@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from stylist.cli import user_errors_exit
-from stylist.utils import StylistError, atomic_write
+from stylist.utils import StylistError, atomic_write, check_whole_number
 
 __all__ = ["MOTIONS", "Clip", "make_clip", "shot_transforms"]
 
@@ -161,6 +161,9 @@ def make_clip(
     """
     if not photos:
         raise StylistError("make_clip needs at least one photo")
+    check_whole_number("frames_per_shot", frames_per_shot, 1)
+    check_whole_number("frame height", size[0], 16)
+    check_whole_number("frame width", size[1], 16)
     rng = np.random.default_rng(seed)
     height, width = size
     clip = Clip(frames=[], transforms=[], shots=[], photos=[], fps=fps)

@@ -18,7 +18,7 @@ import torch
 from stylist.cli import user_errors_status
 from stylist.johnson.inference import load_transformer
 from stylist.johnson.model import TransformerNet
-from stylist.utils import atomic_write
+from stylist.utils import StylistError, atomic_write, check_whole_number
 
 __all__ = ["export_torchscript", "export_onnx", "max_abs_difference", "main"]
 
@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--opset", type=int, default=17)
     parser.add_argument("--tolerance", type=float, default=1e-4)
     args = parser.parse_args(argv)
+    if check_whole_number("--size", args.size, 16) % 4:
+        raise StylistError(f"--size must be a multiple of 4 (TransformerNet's two strides), got {args.size}")
     net = load_transformer(args.model)
     name = Path(args.model).stem
     scripted = export_torchscript(net, args.out / f"{name}.torchscript.pt")

@@ -58,7 +58,11 @@ class Segmenter(nn.Module):
 
     def use(self, bf16: bool | str | None = None, channels_last: bool | str | None = None) -> "Segmenter":
         """Change the inference precision / memory format (``None``: keep the current setting;
-        ``"auto"``: on only where the CPU runs bf16 natively, :func:`stylist.utils.cpu_has_fast_bf16`)."""
+        ``"auto"``: on only where the CPU runs bf16 natively, :func:`stylist.utils.cpu_has_fast_bf16`);
+        anything else is a user error."""
+        for name, value in (("bf16", bf16), ("channels_last", channels_last)):
+            if value is not None and value != "auto" and not isinstance(value, bool):
+                raise StylistError(f"{name} must be true, false, auto or null (keep the setting), got {value!r}")
         if bf16 is not None:
             self.bf16 = cpu_has_fast_bf16() if bf16 == "auto" else bool(bf16)
             if self.bf16:

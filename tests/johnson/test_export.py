@@ -19,3 +19,10 @@ def test_command_exports_a_checkpoint(tmp_path, capsys):
     assert main([str(tmp_path / "tiny.pt"), "--out", str(tmp_path / "out"), "--size", "32"]) == 0
     assert (tmp_path / "out" / "tiny.onnx").is_file() and (tmp_path / "out" / "tiny.torchscript.pt").is_file()
     assert main(["no_such_model", "--out", str(tmp_path)]) == 2
+
+
+def test_command_refuses_a_size_the_network_cannot_take_before_writing(tmp_path, capsys):
+    for size in ("3", "30"):
+        assert main(["starry_night", "--out", str(tmp_path / "out"), "--size", size]) == 2
+        assert "--size must be" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

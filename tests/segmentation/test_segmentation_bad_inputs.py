@@ -1,5 +1,6 @@
 """Segmentation with bad inputs: corrupt or foreign model files, broken annotation files, evaluation
-of files without images or annotations, ``python -m stylist.segment`` without ``image=``."""
+of files without images or annotations, bad ``panel``/``bf16`` settings, ``python -m stylist.segment`` without
+``image=``."""
 
 from __future__ import annotations
 
@@ -126,6 +127,21 @@ def test_unwritable_evaluation_folder_is_refused_before_loading(compose_cfg, tmp
     cfg = compose_cfg("evaluate", ["checkpoint=/no/such/model.ckpt", f"output_dir={tmp_path / 'taken' / 'eval'}"])
     with pytest.raises(StylistError, match="a parent is a file"):
         evaluate_from_config(cfg)
+
+
+@pytest.mark.parametrize("panel", ["abc", "-3", "1.5"])
+def test_bad_panel_is_refused_before_loading(compose_cfg, tmp_path, panel):
+    cfg = compose_cfg("evaluate", ["checkpoint=/no/such/model.ckpt", f"panel={panel}", f"output_dir={tmp_path}"])
+    with pytest.raises(StylistError, match="panel must be a whole number >= 0"):
+        evaluate_from_config(cfg)
+
+
+@pytest.mark.parametrize("setting", ["bf16", "channels_last"])
+def test_bad_precision_setting_is_one_error(tiny_segmenter_file, setting):
+    segmenter = load_segmenter(str(tiny_segmenter_file))
+    with pytest.raises(StylistError, match=f"{setting} must be true, false, auto or null"):
+        segmenter.use(**{setting: "maybe"})
+    assert segmenter.use(**{setting: "auto"}) is segmenter
 
 
 def test_segment_without_image_is_one_line(tmp_path):
