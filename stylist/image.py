@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
-from stylist.utils import StylistError, atomic_write
+from stylist.utils import StylistError, atomic_write, is_positive_number
 
 __all__ = [
     "style_size",
@@ -296,8 +296,8 @@ def style_size(output_size: int, style_scale: float) -> int:
         >>> style_size(512, 0.5)
         256
     """
-    if not style_scale > 0:
-        raise StylistError(f"style_scale must be > 0, got {style_scale}")
+    if not is_positive_number(style_scale):
+        raise StylistError(f"style_scale must be a number > 0, got {style_scale!r}")
     return max(16, round(output_size * style_scale))
 
 

@@ -21,8 +21,9 @@ class _Seen(Exception):
 def test_style_size_is_output_times_scale():
     assert [style_size(512, s) for s in (0.5, 1.0, 2.0)] == [256, 512, 1024]
     assert style_size(20, 0.1) == 16  # never below the smallest loadable image
-    with pytest.raises(StylistError):
-        style_size(512, 0.0)
+    for bad in (0.0, -1, "abc", True):
+        with pytest.raises(StylistError, match="style_scale must be a number > 0"):
+            style_size(512, bad)
 
 
 @pytest.mark.parametrize("scale", [0.5, 2.0])

@@ -20,7 +20,7 @@ def segment_from_config(cfg: DictConfig) -> tuple[Path, Path]:
     stem = Path(str(cfg.image)).stem
     check_writable(out / f"{stem}_mask.png")
     image = load_image(cfg.image)
-    class_map, _ = segment(image, load_segmenter(str(cfg.checkpoint)), flip=cfg.flip)
+    class_map, _ = segment(image, load_segmenter(str(cfg.checkpoint)), flip=cfg.flip, scales=cfg.scales)
     mask_path = save_image(colorize(class_map)[None], out / f"{stem}_mask.png")
     overlay_path = save_image(overlay(image, class_map)[None], out / f"{stem}_overlay.png")
     return mask_path, overlay_path

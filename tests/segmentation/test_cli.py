@@ -42,3 +42,12 @@ def test_segment_writes_mask_and_overlay(compose_cfg, tiny_modanet, tmp_path):
     mask, overlay = segment_from_config(compose_cfg("segment", [f"image={image}", f"output_dir={tmp_path}"]))
     assert Image.open(mask).size == Image.open(image).size
     assert Image.open(overlay).size[1] == Image.open(image).size[1]
+
+
+def test_segment_passes_test_time_scales(compose_cfg, tiny_modanet, tmp_path):
+    image = tiny_modanet["root"] / "0000001.jpg"
+    cfg = compose_cfg("segment", [f"image={image}", "scales=[-1]", f"output_dir={tmp_path}"])
+    with pytest.raises(StylistError, match="scales must be positive numbers"):
+        segment_from_config(cfg)
+    one_pass = compose_cfg("segment", [f"image={image}", "scales=[1.0]", "flip=false", f"output_dir={tmp_path}"])
+    assert Image.open(segment_from_config(one_pass)[0]).size == Image.open(image).size
