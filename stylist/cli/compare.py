@@ -25,7 +25,7 @@ from stylist.image import check_size, image_grid, load_image, save_image
 from stylist.methods import Method
 from stylist.metrics import content_distance, style_distance, transfer_scores
 from stylist.models import shipped
-from stylist.utils import StylistError, atomic_write, check_whole_number, seed_everything
+from stylist.utils import StylistError, atomic_write, check_whole_number, check_writable, seed_everything
 
 log = logging.getLogger("stylist.compare")
 
@@ -147,6 +147,8 @@ def _check_settings(cfg: DictConfig) -> None:
             raise StylistError(f"{key} is empty: give at least one, e.g. {key}=[...]")
     for size in plain(cfg.sizes):
         check_size("sizes", size)
+    check_whole_number("grid_cell", cfg.grid_cell, 16, " (pixels per grid image)")
+    check_writable(Path(cfg.output_dir) / "summary.md")
 
 
 def _run(method: Method, content: torch.Tensor, style_name: str, style: torch.Tensor) -> torch.Tensor | None:

@@ -23,6 +23,7 @@ def test_ssim_is_one_for_identical_images():
         ("run=[]", "run is empty"),
         ("threads=-2", "threads must be a whole number >= 1"),
         ("sizes=[32,0]", "sizes must be a whole number of pixels, at least 16, got 0"),  # before the 32 px runs
+        ("grid_cell=abc", "grid_cell must be a whole number >= 16"),  # was found only after every run
     ],
 )
 def test_bad_settings_are_refused_before_any_work(compose_cfg, tmp_path, monkeypatch, override, message):
@@ -34,6 +35,16 @@ def test_bad_settings_are_refused_before_any_work(compose_cfg, tmp_path, monkeyp
     monkeypatch.setattr(stylist.cli.compare, "instantiate", no_work)
     cfg = compose_cfg("compare", [f"output_dir={tmp_path}", override])
     with pytest.raises(StylistError, match=message):
+        compare_from_config(cfg)
+
+
+def test_unwritable_output_folder_is_refused_before_any_work(compose_cfg, tmp_path, monkeypatch):
+    import stylist.cli.compare
+
+    monkeypatch.setattr(stylist.cli.compare, "instantiate", lambda *a, **k: pytest.fail("work started"))
+    (tmp_path / "taken").write_text("x")
+    cfg = compose_cfg("compare", [f"output_dir={tmp_path / 'taken' / 'comparison'}"])
+    with pytest.raises(StylistError, match="a parent is a file"):
         compare_from_config(cfg)
 
 
