@@ -49,7 +49,8 @@ def get_logger(name: str) -> logging.Logger:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch so that CPU runs are repeatable."""
+    """Seed Python, NumPy and torch so that CPU runs are repeatable (``seed``: a whole number >= 0)."""
+    check_whole_number("seed", seed, 0)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)

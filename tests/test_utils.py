@@ -3,7 +3,7 @@ import os
 import pytest
 import torch
 
-from stylist.utils import atomic_write, cache_dir, seed_everything, sha256_of_file
+from stylist.utils import StylistError, atomic_write, cache_dir, seed_everything, sha256_of_file
 
 
 def test_atomic_write_replaces_only_on_success(tmp_path):
@@ -36,6 +36,12 @@ def test_seed_everything_repeats():
     seed_everything(3)
     assert torch.equal(a, torch.rand(4))
 
+
+
+@pytest.mark.parametrize("seed", ["abc", -1, 1.5])
+def test_seed_everything_refuses_what_is_not_a_seed(seed):
+    with pytest.raises(StylistError, match="seed must be a whole number >= 0"):
+        seed_everything(seed)
 
 def test_cache_dir_honours_env(tmp_path, monkeypatch):
     monkeypatch.setenv("STYLIST_CACHE", str(tmp_path / "c"))

@@ -33,7 +33,7 @@ def train_from_config(cfg: DictConfig) -> dict[str, float]:
         experiments = sorted(path.stem for path in (Path(CONFIG_DIR) / "experiment").glob("*.yaml"))
         raise StylistError(f"choose an experiment: python -m stylist.train +experiment=<name>, one of {experiments}")
     check_trainer(cfg)
-    pl.seed_everything(cfg.seed, workers=True)
+    pl.seed_everything(check_whole_number("seed", cfg.seed, 0), workers=True)
     datamodule: pl.LightningDataModule = instantiate(cfg.data)
     model: pl.LightningModule = instantiate(cfg.model)
     trainer: pl.Trainer = instantiate(

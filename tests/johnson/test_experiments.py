@@ -46,6 +46,7 @@ def test_gpu_experiment_without_a_gpu_is_one_clear_error(compose_cfg):
     "override, message",
     [
         ("trainer.max_steps=abc", "trainer.max_steps must be a whole number"),  # was a TypeError in Lightning
+        ("seed=abc", "seed must be a whole number >= 0"),  # was Lightning's int() ValueError
         ("data.batch_size=0", "data.batch_size must be a whole number >= 1"),  # was a DataLoader ValueError mid-fit
         ("model.optimizer.lr=-1", "model.optimizer: Invalid learning rate: -1"),  # was torch.optim's traceback
     ],
