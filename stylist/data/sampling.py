@@ -16,6 +16,8 @@ point (epoch, samples done) and hands it to the samplers it builds.
 
 from __future__ import annotations
 
+import warnings
+
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -130,6 +132,10 @@ class ResumableDataModule(pl.LightningDataModule):
         return {"epoch": self.sampler.epoch, "samples_done": done * self._batch_size}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Resume the training order of a checkpoint (applied when the train loader is built)."""
+        """Resume the training order of a checkpoint (applied when the train loader is built).
+
+        Lightning then warns that a mid-epoch resume with a plain ``DataLoader`` "can cause unreliable
+        results": it does not see the sampler's resume point, so that warning is silenced here."""
         if state:
             self._resume = (int(state["epoch"]), int(state["samples_done"]))
+            warnings.filterwarnings("ignore", message="You're resuming from a checkpoint that ended before the epoch")

@@ -1,4 +1,5 @@
 import functools
+import warnings
 
 import pytest
 
@@ -104,7 +105,11 @@ def test_multi_style_resume_mid_epoch_equals_an_uninterrupted_run(random_encoder
     )
     (checkpoint,) = (tmp_path / "mid").iterdir()
     resumed = multi(123)
-    _trainer(tmp_path, max_steps=5).fit(resumed, datamodule=_data(tiny_folder), ckpt_path=checkpoint)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _trainer(tmp_path, max_steps=5).fit(resumed, datamodule=_data(tiny_folder), ckpt_path=checkpoint)
+    # Lightning's "dataloader is not resumable" warning does not apply: the sampler resumes
+    assert not [w for w in caught if "not resumable" in str(w.message)]
     for (name, a), b in zip(straight.net.state_dict().items(), resumed.net.state_dict().values()):
         assert torch.equal(a, b), name
 
