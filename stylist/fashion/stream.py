@@ -37,7 +37,7 @@ import numpy as np
 import torch
 
 from stylist.fashion.core import Stylize, check_composite, part_index, restyle
-from stylist.utils import StylistError
+from stylist.utils import StylistError, check_whole_number
 
 __all__ = ["StreamFrame", "FashionStream", "segmenter_probabilities", "frame_tensor", "frame_array", "STAGES"]
 
@@ -169,11 +169,10 @@ class FashionStream:
             raise StylistError("choose at least one part to restyle")
         for part in styles:
             part_index(part)
-        if segment_every < 1:
-            raise StylistError(f"segment_every must be >= 1, got {segment_every}")
+        check_whole_number("segment_every", segment_every, 1)
         for name, value in (("smoothing", smoothing), ("temporal", temporal)):
-            if not 0 <= value < 1:
-                raise StylistError(f"{name} must be in [0, 1), got {value}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+                raise StylistError(f"{name} must be a number in [0, 1), got {value!r}")
         check_composite(feather, color)
         if flow_preset not in self.PRESETS:
             raise StylistError(f"flow_preset must be one of {sorted(self.PRESETS)}, not '{flow_preset}'")

@@ -120,6 +120,11 @@ def test_bad_settings_raise():
         FashionStream(lambda f: f, invert, {"top": "x"}, segment_every=0)
     with pytest.raises(StylistError, match="temporal"):
         FashionStream(lambda f: f, invert, {"top": "x"}, temporal=1.0)
+    # from a config: strings are one error, not a TypeError
+    with pytest.raises(StylistError, match="temporal must be a number in"):
+        FashionStream(lambda f: f, invert, {"top": "x"}, temporal="abc")
+    with pytest.raises(StylistError, match="segment_every must be a whole number >= 1"):
+        FashionStream(lambda f: f, invert, {"top": "x"}, segment_every="abc")
     with pytest.raises(StylistError, match="part"):
         FashionStream(lambda f: f, invert, {})
     with pytest.raises(StylistError, match="uint8"):
