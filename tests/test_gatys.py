@@ -75,8 +75,10 @@ def test_style_blend_and_masks(random_encoder, pair):
 
 
 def test_non_finite_loss_is_a_clear_error(random_encoder, pair):
+    loss = PerceptualLoss(random_encoder, ["relu2_2"], ["relu1_1", "relu2_1"])
+    loss.style_weight = float("nan")  # set after construction: a NaN weight given to the loss is refused there
     with pytest.raises(StylistError, match="loss became nan"):
-        stylize(*pair, encoder=random_encoder, iterations=3, style_weight=float("nan"), **FAST)
+        stylize(*pair, encoder=random_encoder, iterations=3, loss=loss, **FAST)
 
 
 def _style_loss(encoder, image, style):

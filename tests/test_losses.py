@@ -218,3 +218,11 @@ def test_perceptual_guided_mode_uses_masks(perceptual):
 def test_shape_mistakes_in_a_notebook_are_named(call, message):
     with pytest.raises(StylistError, match=message):  # were torch's unpack/expand/conv2d errors
         call()
+
+
+@pytest.mark.parametrize("weight", ["content_weight", "style_weight", "tv_weight"])
+@pytest.mark.parametrize("value", ["abc", -1.0, float("nan"), float("inf")])
+def test_loss_weights_that_are_not_numbers_above_zero_are_refused(random_encoder, weight, value):
+    # from a config (loss.style_weight=abc) this was a TypeError deep in the first loss evaluation
+    with pytest.raises(StylistError, match=f"loss.{weight} must be a number >= 0"):
+        PerceptualLoss(random_encoder, ["relu2_2"], ["relu1_2"], **{weight: value})

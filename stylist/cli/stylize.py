@@ -13,7 +13,7 @@ from omegaconf import DictConfig
 
 from stylist.cli import CONFIG_DIR, instantiate_method, plain, user_errors_exit
 from stylist.cli.records import command_overrides, run_record, write_record
-from stylist.image import load_image, load_mask, save_image, style_size
+from stylist.image import check_size, load_image, load_mask, save_image, style_size
 from stylist.plots import plot_loss_history
 from stylist.utils import StylistError, check_writable, seed_everything
 
@@ -48,6 +48,7 @@ def stylize_from_config(cfg: DictConfig) -> dict[str, Any]:
     if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         raise StylistError(f"output must end in .png or .jpg, got {output}")
     check_writable(output)
+    check_size("style_size", cfg.style_size)
     method = instantiate_method(cfg.method)  # bad option values fail here, before any image is read
     needs = method.needs
     ignored = _ignored_style_options(cfg, needs)

@@ -31,6 +31,9 @@ def _run_cli(module, *args, cwd):
         ("size=0", "size must be a whole number of pixels, at least 16, got 0"),
         ("size=abc", "size must be a whole number of pixels, got 'abc'"),
         ("style_size=-3", "size must be"),
+        ("style_size=abc", "style_size must be a whole number of pixels, got 'abc'"),  # was a TypeError
+        ("style_scale=abc", "style_scale must be a number > 0, got 'abc'"),  # was a TypeError
+        ("loss.style_weight=abc", "loss.style_weight must be a number >= 0"),  # was a TypeError mid-optimisation
         ("method.scales=[0,-1]", "scales must be positive numbers"),
         ("method.iterations=0", "iterations must be a whole number >= 1"),
         ("size=40000", "size 40000 is above max_size 4096"),
