@@ -35,7 +35,7 @@ from stylist.segmentation.modanet import (
 )
 from stylist.segmentation.pseudo import PseudoLabelled
 from stylist.segmentation.transforms import EvalTransform, TrainTransform, round_up
-from stylist.utils import StylistError
+from stylist.utils import StylistError, check_whole_number, is_positive_number
 
 __all__ = ["ModaNetDataset", "ModaNetDataModule"]
 
@@ -127,6 +127,7 @@ class ModaNetDataModule(ResumableDataModule):
     ) -> None:
         super().__init__()
         self.check_loader_settings(batch_size, num_workers, val_batch_size)
+        _check_geometry(long_side, crop_size, scale_range, val_fraction)
         self.save_hyperparameters(logger=False)
         if (pseudo_labels or balanced_fraction) and not feature_cache:
             raise StylistError("data.pseudo_labels and data.balanced_fraction need data.feature_cache (they train from the cache)")
@@ -257,3 +258,19 @@ class ModaNetDataModule(ResumableDataModule):
         batch_size = 1 if not hp.feature_cache and hp.val_batch_size is None else (hp.val_batch_size or hp.batch_size)
         return DataLoader(self.val_set, batch_size=batch_size, shuffle=False, num_workers=hp.num_workers,
                           persistent_workers=hp.num_workers > 0, generator=torch.Generator())  # fmt: skip
+
+
+def _check_geometry(long_side: Any, crop_size: Any, scale_range: Any, val_fraction: Any) -> None:
+    """Sizes and fractions from a config, refused when the data module is built (they were found
+    only after the feature cache was built, or as a traceback in the first training batch)."""
+    check_whole_number("data.long_side", long_side, 16)
+    if isinstance(crop_size, (str, bytes)) or not isinstance(crop_size, Sequence) or len(crop_size) != 2:
+        raise StylistError(f"data.crop_size must be [height, width], got {crop_size!r}")
+    for side in crop_size:
+        if check_whole_number("data.crop_size", side, 16, " (pixels)") % 16:
+            raise StylistError(f"data.crop_size must be multiples of 16, got {list(crop_size)}")
+    if (isinstance(scale_range, (str, bytes)) or not isinstance(scale_range, Sequence) or len(scale_range) != 2
+            or not all(is_positive_number(v) for v in scale_range) or scale_range[0] > scale_range[1]):  # fmt: skip
+        raise StylistError(f"data.scale_range must be [low, high] with 0 < low <= high, got {scale_range!r}")
+    if isinstance(val_fraction, bool) or not isinstance(val_fraction, (int, float)) or not 0 < val_fraction < 1:
+        raise StylistError(f"data.val_fraction must be a number between 0 and 1, got {val_fraction!r}")
