@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from stylist.utils import StylistError
+from stylist.utils import StylistError, check_whole_number
 
 __all__ = ["TransformerNet", "ConditionalInstanceNorm2d", "ConvLayer", "ResidualBlock", "UpsampleConvLayer"]
 
@@ -133,7 +133,7 @@ class TransformerNet(nn.Module):
 
     def __init__(self, width: int = 32, blocks: int = 5, styles: Sequence[str] | None = None):
         super().__init__()
-        self.width, self.blocks = width, blocks
+        self.width, self.blocks = check_whole_number("width", width, 1), check_whole_number("blocks", blocks, 0)
         if isinstance(styles, str):
             raise ValueError(f"styles must be a list of names, got the string {styles!r}")
         self.styles = list(styles) if styles is not None else None

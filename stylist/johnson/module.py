@@ -28,7 +28,7 @@ from stylist.image import load_image, style_size
 from stylist.johnson.model import ConditionalInstanceNorm2d, TransformerNet
 from stylist.losses import PerceptualLoss
 from stylist.training import TrainingModule
-from stylist.utils import StylistError
+from stylist.utils import StylistError, check_whole_number
 
 __all__ = ["JohnsonModule"]
 
@@ -82,7 +82,7 @@ class JohnsonModule(TrainingModule):
         if init_from is not None:
             _initialise(net, init_from)
         self.loss = loss(encoder=encoder)
-        size = style_size(serve_size, style_scale)
+        size = style_size(check_whole_number("serve_size", serve_size, 16), style_scale)
         targets = []
         for spec in styles:  # one set of Gram targets per style, swapped in per step
             self.loss.set_style(load_image(spec, size=size))

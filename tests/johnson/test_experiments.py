@@ -47,6 +47,8 @@ def test_gpu_experiment_without_a_gpu_is_one_clear_error(compose_cfg):
     [
         ("trainer.max_steps=abc", "trainer.max_steps must be a whole number"),  # was a TypeError in Lightning
         ("seed=abc", "seed must be a whole number >= 0"),  # was Lightning's int() ValueError
+        ("model.net.width=abc", "width must be a whole number >= 1"),  # was a TypeError in TransformerNet
+        ("model.serve_size=abc", "serve_size must be a whole number >= 16"),  # was a TypeError in style_size
         ("data.batch_size=0", "data.batch_size must be a whole number >= 1"),  # was a DataLoader ValueError mid-fit
         ("model.optimizer.lr=-1", "model.optimizer: Invalid learning rate: -1"),  # was torch.optim's traceback
     ],
