@@ -25,7 +25,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -33,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from stylist.utils import StylistError, normalised_weights
+from stylist.utils import StylistError, check_number, normalised_weights
 
 __all__ = [
     "DEFAULT_CONTENT_LAYERS",
@@ -318,8 +317,7 @@ class PerceptualLoss(nn.Module):
         self.content_layers = [canonical_layer(name) for name in content_layers]
         self.style_layers = [canonical_layer(name) for name in style_layers]
         for name, value in (("content_weight", content_weight), ("style_weight", style_weight), ("tv_weight", tv_weight)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
-                raise StylistError(f"loss.{name} must be a number >= 0, got {value!r}")
+            check_number(f"loss.{name}", value, 0)
         self.content_weight, self.style_weight, self.tv_weight = content_weight, style_weight, tv_weight
         self.content_layer_weights = normalised_weights(
             _by_layer(content_layer_weights, content_layers), len(self.content_layers), "content_layer_weights"

@@ -170,6 +170,21 @@ def check_whole_number(name: str, value: Any, least: int, note: str = "") -> int
     return value
 
 
+def check_number(name: str, value: Any, least: float, below: float = math.inf) -> float:
+    """``value`` if it is an ``int`` or ``float`` (not a ``bool``) with ``least <= value < below``, else
+    a user error ``"<name> must be a number >= <least>, got <value>"`` (``in [least, below)`` when
+    ``below`` is finite): the one check of weights and fractions given in configs.
+
+    Example:
+        >>> check_number("temporal", 0.6, 0, 1)
+        0.6
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not least <= value < below:
+        bounds = f">= {least:g}" if below == math.inf else f"in [{least:g}, {below:g})"
+        raise StylistError(f"{name} must be a number {bounds}, got {value!r}")
+    return value
+
+
 def is_positive_number(value: Any) -> bool:
     """Whether ``value`` is a finite number above 0 (an ``int`` or ``float``, not a ``bool``)."""
     return not isinstance(value, bool) and isinstance(value, (int, float)) and 0 < value < math.inf

@@ -13,6 +13,7 @@ import yaml
 from stylist.utils import (
     StylistError,
     atomic_write,
+    check_number,
     check_writable,
     is_temporary,
     load_torch_file,
@@ -107,3 +108,10 @@ def test_shipped_model_list_skips_leftover_temporaries(tmp_path, monkeypatch):
     (tmp_path / "good.yaml").write_text(yaml.safe_dump({"kind": "johnson"}))
     (tmp_path / ".good.k2j3.tmp.yaml").write_text("kind: [unfinished")  # a killed ship() leaves this
     assert list(shipped(tmp_path)) == ["good"]
+
+
+@pytest.mark.parametrize("value", ["abc", True, -0.1, 1.0, float("nan")])
+def test_check_number_refuses_what_is_not_a_number_in_range(value):
+    with pytest.raises(StylistError, match=r"temporal must be a number in \[0, 1\), got"):
+        check_number("temporal", value, 0, 1)
+    assert check_number("temporal", 0.5, 0, 1) == 0.5 and check_number("weight", 1e9, 0) == 1e9

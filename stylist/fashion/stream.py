@@ -37,7 +37,7 @@ import numpy as np
 import torch
 
 from stylist.fashion.core import Stylize, check_composite, part_index, restyle
-from stylist.utils import StylistError, check_whole_number
+from stylist.utils import StylistError, check_number, check_whole_number
 
 __all__ = ["StreamFrame", "FashionStream", "segmenter_probabilities", "frame_tensor", "frame_array", "STAGES"]
 
@@ -170,9 +170,8 @@ class FashionStream:
         for part in styles:
             part_index(part)
         check_whole_number("segment_every", segment_every, 1)
-        for name, value in (("smoothing", smoothing), ("temporal", temporal)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-                raise StylistError(f"{name} must be a number in [0, 1), got {value!r}")
+        check_number("smoothing", smoothing, 0, 1)
+        check_number("temporal", temporal, 0, 1)
         check_composite(feather, color)
         if flow_preset not in self.PRESETS:
             raise StylistError(f"flow_preset must be one of {sorted(self.PRESETS)}, not '{flow_preset}'")

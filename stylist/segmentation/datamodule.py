@@ -35,7 +35,7 @@ from stylist.segmentation.modanet import (
 )
 from stylist.segmentation.pseudo import PseudoLabelled
 from stylist.segmentation.transforms import EvalTransform, TrainTransform, round_up
-from stylist.utils import StylistError, check_whole_number, is_positive_number
+from stylist.utils import StylistError, check_number, check_whole_number, is_positive_number
 
 __all__ = ["ModaNetDataset", "ModaNetDataModule"]
 
@@ -272,5 +272,4 @@ def _check_geometry(long_side: Any, crop_size: Any, scale_range: Any, val_fracti
     if (isinstance(scale_range, (str, bytes)) or not isinstance(scale_range, Sequence) or len(scale_range) != 2
             or not all(is_positive_number(v) for v in scale_range) or scale_range[0] > scale_range[1]):  # fmt: skip
         raise StylistError(f"data.scale_range must be [low, high] with 0 < low <= high, got {scale_range!r}")
-    if isinstance(val_fraction, bool) or not isinstance(val_fraction, (int, float)) or not 0 < val_fraction < 1:
-        raise StylistError(f"data.val_fraction must be a number between 0 and 1, got {val_fraction!r}")
+    check_number("data.val_fraction", val_fraction, 0, 1)

@@ -31,7 +31,7 @@ def test_fast_dev_run(compose_cfg, tiny_modanet, tmp_path, experiment):
         ("data.crop_size=[64,40]", "data.crop_size must be multiples of 16"),
         ("data.long_side=abc", "data.long_side must be a whole number >= 16"),
         ("data.scale_range=[1.5,0.5]", "data.scale_range must be"),
-        ("data.val_fraction=1", "data.val_fraction must be a number between 0 and 1"),
+        (r"data.val_fraction=1", r"data.val_fraction must be a number in \[0, 1\)"),
     ],
 )
 def test_bad_data_geometry_is_refused_before_the_feature_cache(compose_cfg, tiny_modanet, tmp_path, override, message):
