@@ -17,7 +17,6 @@ point (epoch, samples done) and hands it to the samplers it builds.
 from __future__ import annotations
 
 import warnings
-
 from typing import Any, Iterator, Sequence
 
 import numpy as np

@@ -264,12 +264,18 @@ def _check_geometry(long_side: Any, crop_size: Any, scale_range: Any, val_fracti
     """Sizes and fractions from a config, refused when the data module is built (they were found
     only after the feature cache was built, or as a traceback in the first training batch)."""
     check_whole_number("data.long_side", long_side, 16)
-    if isinstance(crop_size, (str, bytes)) or not isinstance(crop_size, Sequence) or len(crop_size) != 2:
-        raise StylistError(f"data.crop_size must be [height, width], got {crop_size!r}")
-    for side in crop_size:
+    for side in _pair("crop_size", crop_size, "[height, width]"):
         if check_whole_number("data.crop_size", side, 16, " (pixels)") % 16:
             raise StylistError(f"data.crop_size must be multiples of 16, got {list(crop_size)}")
-    if (isinstance(scale_range, (str, bytes)) or not isinstance(scale_range, Sequence) or len(scale_range) != 2
-            or not all(is_positive_number(v) for v in scale_range) or scale_range[0] > scale_range[1]):  # fmt: skip
-        raise StylistError(f"data.scale_range must be [low, high] with 0 < low <= high, got {scale_range!r}")
+    low_high = "[low, high] with 0 < low <= high"
+    low, high = _pair("scale_range", scale_range, low_high)
+    if not (is_positive_number(low) and is_positive_number(high) and low <= high):
+        raise StylistError(f"data.scale_range must be {low_high}, got {scale_range!r}")
     check_number("data.val_fraction", val_fraction, 0, 1)
+
+
+def _pair(name: str, value: Any, shape: str) -> Sequence[Any]:
+    """``value`` if it is a list of two items, else ``"data.<name> must be <shape>, got <value>"``."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 2:
+        raise StylistError(f"data.{name} must be {shape}, got {value!r}")
+    return value
