@@ -56,14 +56,11 @@ def test_upload_tick_top_restyle_in_chromium(served, tmp_path):
             page.on("request", lambda request: requested.append(request.url))
             page.goto(served, wait_until="load", timeout=120_000)  # Gradio keeps a connection open: never "networkidle"
             page.locator("#find").wait_for(state="visible", timeout=120_000)
-            for attempt in range(2):  # a file set while the page is still mounting its components can be dropped
-                page.locator("#photo-upload input[type=file]").set_input_files(str(PHOTO))
-                try:
-                    page.locator("#photo-upload").get_by_text(PHOTO.name).wait_for(timeout=60_000)
-                    break
-                except sync_api.TimeoutError:
-                    if attempt:
-                        raise
+            page.locator("#photo-upload input[type=file]").set_input_files(str(PHOTO))
+            # The uploaded file's row, labelled with its name. Not get_by_text(name): the row shows the
+            # name as "<stem> <ext>" spans, and only the transient upload progress has it in one piece,
+            # so that wait raced the upload (CI, stop 30).
+            page.locator(f'#photo-upload [aria-label="{PHOTO.name}"]').wait_for(timeout=120_000)
             page.locator("#find").click()
             top = page.locator("#parts label", has_text="top")
             top.wait_for(timeout=180_000)
